@@ -1,0 +1,145 @@
+"""One exception tree for the whole package.
+
+Every error we raise on purpose derives from :class:`ReviewError`, so each entry point
+(CLI, worker, HTTP) has exactly one place that maps errors to exit codes or statuses::
+
+    ReviewError
+    ├── ConfigError                 bad configuration value or file
+    ├── InputError                  bad change input: malformed diff, missing repo, unknown ref
+    ├── ToolError                   a static-analysis tool could not give a usable result
+    │   ├── ToolMissing
+    │   ├── ToolTimeout
+    │   └── ToolOutputError
+    ├── ModelError                  the language model call failed
+    │   ├── RateLimited             429 (retryable; carries Retry-After)
+    │   ├── ModelUnavailable        5xx, timeouts, connection errors (retryable)
+    │   ├── ModelRejected           400/401/403/quota/context length (never retried)
+    │   └── InvalidModelOutput      the answer did not fit the expected schema
+    ├── DependencyUnavailable       a resilience policy refused or gave up
+    │   ├── CircuitOpen
+    │   ├── BulkheadFull
+    │   └── DeadlineExceeded
+    ├── CacheError
+    ├── TranscriptError
+    │   ├── TranscriptTampered
+    │   └── ReplayMismatch
+    └── GitHubError
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BulkheadFull",
+    "CacheError",
+    "CircuitOpen",
+    "ConfigError",
+    "DeadlineExceeded",
+    "DependencyUnavailable",
+    "GitHubError",
+    "InputError",
+    "InvalidModelOutput",
+    "ModelError",
+    "ModelRejected",
+    "ModelUnavailable",
+    "RateLimited",
+    "ReplayMismatch",
+    "ReviewError",
+    "ToolError",
+    "ToolMissing",
+    "ToolOutputError",
+    "ToolTimeout",
+    "TranscriptError",
+    "TranscriptTampered",
+]
+
+
+class ReviewError(Exception):
+    """Root of every error this package raises on purpose."""
+
+
+class ConfigError(ReviewError):
+    """A configuration value or file is invalid; the message names it and the fix."""
+
+
+class InputError(ReviewError):
+    """The change given to review is unusable (bad diff, missing repo, unknown ref)."""
+
+
+class ToolError(ReviewError):
+    """A static-analysis tool did not give a usable result."""
+
+
+class ToolMissing(ToolError):
+    """The tool's executable is not installed."""
+
+
+class ToolTimeout(ToolError):
+    """The tool ran past its time limit and was killed."""
+
+
+class ToolOutputError(ToolError):
+    """The tool crashed or printed something we cannot parse."""
+
+
+class ModelError(ReviewError):
+    """A language-model call failed."""
+
+
+class RateLimited(ModelError):
+    """The provider answered 429; ``retry_after`` is its hint in seconds, if any."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ModelUnavailable(ModelError):
+    """5xx, timeout or connection failure: worth retrying."""
+
+
+class ModelRejected(ModelError):
+    """The provider refused the request (auth, quota, context length, bad input): no retry."""
+
+
+class InvalidModelOutput(ModelError):
+    """The model's answer did not match the expected structured output."""
+
+
+class DependencyUnavailable(ReviewError):
+    """A resilience policy refused the call or gave up on it."""
+
+
+class CircuitOpen(DependencyUnavailable):
+    """The dependency's circuit breaker is open: failing fast without a call."""
+
+
+class BulkheadFull(DependencyUnavailable):
+    """No concurrency slot became free within the bulkhead's wait bound."""
+
+
+class DeadlineExceeded(DependencyUnavailable):
+    """The review's time budget does not allow this call (or ran out during it)."""
+
+
+class CacheError(ReviewError):
+    """The cache backend failed; callers treat it as a miss."""
+
+
+class TranscriptError(ReviewError):
+    """A transcript could not be written, read or replayed."""
+
+
+class TranscriptTampered(TranscriptError):
+    """The transcript's hash chain is broken at ``record`` (sequence number)."""
+
+    def __init__(self, message: str, record: int | None = None) -> None:
+        super().__init__(message)
+        self.record = record
+
+
+class ReplayMismatch(TranscriptError):
+    """Replay made a request the transcript does not hold, or produced a different review."""
+
+
+class GitHubError(ReviewError):
+    """A GitHub API call failed."""

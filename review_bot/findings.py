@@ -1,0 +1,254 @@
+"""Findings and reviews: the frozen data every entry point emits.
+
+A :class:`Finding` is one problem at one place. Tools and agents produce findings with
+``sources`` naming who saw them (``tool:bandit``, ``agent:security``); :func:`merge_findings`
+folds together findings that several sources report for the same place and problem, keeping
+every source, and :func:`assign_fingerprints` gives each a fingerprint that survives the code
+around it moving up or down.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "CATEGORIES",
+    "SEVERITIES",
+    "Category",
+    "Failure",
+    "Finding",
+    "Review",
+    "ReviewStats",
+    "Severity",
+    "Skip",
+    "assign_fingerprints",
+    "merge_findings",
+    "rank_findings",
+    "severity_at_least",
+]
+
+Severity = Literal["critical", "high", "medium", "low", "info"]
+SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
+_SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(reversed(SEVERITIES))}
+
+Category = Literal["security", "bug", "correctness", "performance", "maintainability", "style"]
+CATEGORIES: tuple[Category, ...] = (
+    "security",
+    "bug",
+    "correctness",
+    "performance",
+    "maintainability",
+    "style",
+)
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+def severity_at_least(severity: Severity, threshold: Severity) -> bool:
+    """True when ``severity`` is as severe as ``threshold`` or more."""
+    return _SEVERITY_RANK[severity] >= _SEVERITY_RANK[threshold]
+
+
+class Finding(BaseModel):
+    """One problem at one place in the change (lines are 1-based, on the new side)."""
+
+    model_config = _FROZEN
+
+    path: str
+    line: int = Field(ge=1)
+    end_line: int = Field(ge=1)
+    severity: Severity
+    category: Category
+    rule_id: str
+    message: str
+    suggestion: str | None = None
+    sources: tuple[str, ...] = Field(min_length=1)
+    cwe: tuple[str, ...] = ()
+    fingerprint: str = ""
+
+    @field_validator("cwe", mode="before")
+    @classmethod
+    def _normalise_cwe(cls, value: object) -> object:
+        if isinstance(value, list | tuple):
+            out: list[str] = []
+            for item in value:
+                text = str(item).strip().upper()
+                if text.isdigit():
+                    text = f"CWE-{text}"
+                if text and text not in out:
+                    out.append(text)
+            return tuple(out)
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_end_line(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("end_line") is None and "line" in data:
+            data = {**data, "end_line": data["line"]}
+        return data
+
+    @model_validator(mode="after")
+    def _check_range(self) -> Finding:
+        if self.end_line < self.line:
+            raise ValueError(f"end_line {self.end_line} is before line {self.line}")
+        return self
+
+
+class Skip(BaseModel):
+    """Something the review did not look at, and why (a file, a tool, a hunk, an agent)."""
+
+    model_config = _FROZEN
+
+    kind: Literal["file", "tool", "hunk", "agent", "findings"]
+    name: str
+    reason: str
+
+
+class Failure(BaseModel):
+    """A component that failed during the review; the review is partial because of it."""
+
+    model_config = _FROZEN
+
+    component: str
+    reason: str
+
+
+class ReviewStats(BaseModel):
+    """Counters of one review. Extra keys may be added by later stages (per-agent usage...)."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    llm_calls: int = 0
+    tool_runs: int = 0
+    cache_hits: int = 0
+    cache_misses: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    duration_s: float = 0.0
+    files_reviewed: int = 0
+    findings_dropped_outside_change: int = 0
+    findings_capped: int = 0
+
+
+class Review(BaseModel):
+    """The outcome of one review; the JSON contract of DESIGN.md."""
+
+    model_config = _FROZEN
+
+    mode: Literal["agents", "tools-only"]
+    findings: tuple[Finding, ...]
+    summary: str
+    stats: ReviewStats
+    skipped: tuple[Skip, ...] = ()
+    failures: tuple[Failure, ...] = ()
+    partial: bool = False
+    transcript: str | None = None
+
+    def worst_severity(self) -> Severity | None:
+        """The most severe finding's severity, or None for a clean review."""
+        ranked = rank_findings(self.findings)
+        return ranked[0].severity if ranked else None
+
+    def fails(self, threshold: Severity) -> bool:
+        """True when any finding is at or above ``threshold`` (the CLI's exit code 1)."""
+        return any(severity_at_least(f.severity, threshold) for f in self.findings)
+
+
+def rank_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Most severe first, then by path and line, so output order is stable."""
+    return sorted(
+        findings,
+        key=lambda f: (-_SEVERITY_RANK[f.severity], f.path, f.line, f.end_line, f.rule_id),
+    )
+
+
+def _same_problem(a: Finding, b: Finding, slack: int) -> bool:
+    if a.path != b.path or a.category != b.category:
+        return False
+    if a.line > b.end_line + slack or b.line > a.end_line + slack:
+        return False
+    if a.cwe and b.cwe:
+        return bool(set(a.cwe) & set(b.cwe))
+    if a.cwe or b.cwe:
+        # one side knows the weakness, the other does not: only fold when one is a tool
+        # restating the other on the very same line range
+        return (a.line, a.end_line) == (b.line, b.end_line)
+    return a.rule_id == b.rule_id or (a.line, a.end_line) == (b.line, b.end_line)
+
+
+def _fold(primary: Finding, other: Finding) -> Finding:
+    sources = tuple(dict.fromkeys((*primary.sources, *other.sources)))
+    cwe = tuple(dict.fromkeys((*primary.cwe, *other.cwe)))
+    worst = primary.severity
+    if _SEVERITY_RANK[other.severity] > _SEVERITY_RANK[worst]:
+        worst = other.severity
+    return primary.model_copy(
+        update={
+            "sources": sources,
+            "cwe": cwe,
+            "severity": worst,
+            "line": min(primary.line, other.line),
+            "end_line": max(primary.end_line, other.end_line),
+            "suggestion": primary.suggestion or other.suggestion,
+        }
+    )
+
+
+def merge_findings(findings: Sequence[Finding], *, slack: int = 0) -> list[Finding]:
+    """Fold findings that report the same problem at the same place, keeping every source.
+
+    Two findings are the same problem when they share path and category, their line ranges
+    overlap (within ``slack`` lines), and their CWEs intersect (or, lacking CWEs, they share a
+    rule or an exact range). The most severe finding of a group leads it; the group's
+    severity is its worst.
+    """
+    merged: list[Finding] = []
+    for finding in rank_findings(findings):
+        for i, kept in enumerate(merged):
+            if _same_problem(kept, finding, slack):
+                merged[i] = _fold(kept, finding)
+                break
+        else:
+            merged.append(finding)
+    return rank_findings(merged)
+
+
+_WS = re.compile(r"\s+")
+
+
+def _fingerprint(path: str, finding: Finding, snippet: str, occurrence: int) -> str:
+    payload = "\x1f".join(
+        (path, finding.category, finding.rule_id, _WS.sub(" ", snippet).strip(), str(occurrence))
+    )
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def assign_fingerprints(
+    findings: Iterable[Finding], line_text: Callable[[str, int], str | None]
+) -> list[Finding]:
+    """Give each finding a fingerprint from its path, rule and the text of its lines.
+
+    Line numbers are left out, so inserting code above a finding keeps its fingerprint;
+    identical findings on identical text in one file are told apart by occurrence order.
+    ``line_text(path, line)`` returns a line of the new file, or None if unknown.
+    """
+    seen: dict[tuple[str, str, str, str], int] = {}
+    out: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: (f.path, f.line, f.end_line, f.rule_id)):
+        lines = [line_text(finding.path, n) for n in range(finding.line, finding.end_line + 1)]
+        snippet = "\n".join(text for text in lines if text is not None)
+        key = (finding.path, finding.category, finding.rule_id, _WS.sub(" ", snippet).strip())
+        occurrence = seen.get(key, 0)
+        seen[key] = occurrence + 1
+        out.append(
+            finding.model_copy(
+                update={"fingerprint": _fingerprint(finding.path, finding, snippet, occurrence)}
+            )
+        )
+    return rank_findings(out)
