@@ -189,6 +189,18 @@ def _hunk(lines: Sequence[str], hunk: UHunk, path: str) -> ParsedHunk:
         last += 1
     header_line = lines[first - 1]
     _check_surplus(lines, last, path, header_line)
+    body_end = max(numbered)
+    swallowed = (
+        body_end - first >= 2
+        and lines[body_end - 2].startswith("--- ")
+        and lines[body_end - 1].startswith("+++ ")
+        and (body_end == len(lines) or lines[body_end].startswith("@@ "))
+    )
+    if swallowed:  # the next file's ---/+++ header was counted as two body lines
+        raise InputError(
+            f"malformed diff: hunk {_strip_eol(header_line)!r} of {path!r} is shorter than its "
+            f"header counts (it runs into {_strip_eol(lines[body_end - 2])!r}); regenerate the diff"
+        )
     added: set[int] = set()
     context: set[int] = set()
     removed: set[int] = set()

@@ -314,45 +314,51 @@ def _assemble(
 ) -> ChangeSet:
     """Skip what is not reviewed, read contents, and build the frozen ChangeSet."""
     skipped: list[SkippedFile] = []
-    candidates: list[ParsedFile] = []
+    pending: list[ParsedFile] = []
     for pf in parsed:
         _check_path(pf.path)
         reason = _skip_by_name(pf)
-        if reason is None and len(candidates) >= limits.max_files:
-            reason = f"over the file limit: the change has more than {limits.max_files} files"
         if reason is not None:
             skipped.append(SkippedFile(path=pf.path, reason=reason))
         else:
-            candidates.append(pf)
-    new, old = fetch_new(candidates), fetch_old(candidates) if fetch_old else {}
+            pending.append(pf)
     files: list[FileChange] = []
-    for pf in candidates:
-        raw = new.get(pf.path)
-        reason = _skip_by_content(pf, raw, limits.max_file_bytes)
-        if reason is not None:
-            skipped.append(SkippedFile(path=pf.path, reason=reason))
-            continue
-        text = None if raw is None or isinstance(raw, TooBig) else decode_text(raw)
-        if tree is not None and text is not None:
-            _verify(pf, text, tree)
-        old_raw = old.get(pf.old_path or pf.path)
-        files.append(
-            FileChange(
-                path=pf.path,
-                old_path=pf.old_path,
-                status=pf.status,
-                language=language_of(pf.path, text),
-                hunks=tuple(Hunk(**_hunk_fields(h)) for h in pf.hunks),
-                new_content=text,
-                old_content=None
-                if old_raw is None or isinstance(old_raw, TooBig)
-                else decode_text(old_raw),
-                old_mode=pf.old_mode,
-                new_mode=pf.new_mode,
-                similarity=pf.similarity,
-            )
-        )
+    while pending and len(files) < limits.max_files:  # read no more than the limit can use
+        room = limits.max_files - len(files)
+        batch, pending = pending[:room], pending[room:]
+        new, old = fetch_new(batch), fetch_old(batch) if fetch_old else {}
+        for pf in batch:
+            raw = new.get(pf.path)
+            reason = _skip_by_content(pf, raw, limits.max_file_bytes)
+            if reason is not None:
+                skipped.append(SkippedFile(path=pf.path, reason=reason))
+                continue
+            text = None if raw is None or isinstance(raw, TooBig) else decode_text(raw)
+            if tree is not None and text is not None:
+                _verify(pf, text, tree)
+            files.append(_file_change(pf, text, old.get(pf.old_path or pf.path)))
+    over = f"over the file limit: the change has more than {limits.max_files} files"
+    skipped += [SkippedFile(path=pf.path, reason=over) for pf in pending]
     return ChangeSet(files=tuple(files), skipped=tuple(skipped), **shas)
+
+
+def _file_change(
+    pf: ParsedFile, text: str | None, old_raw: bytes | str | TooBig | None
+) -> FileChange:
+    return FileChange(
+        path=pf.path,
+        old_path=pf.old_path,
+        status=pf.status,
+        language=language_of(pf.path, text),
+        hunks=tuple(Hunk(**_hunk_fields(h)) for h in pf.hunks),
+        new_content=text,
+        old_content=None
+        if old_raw is None or isinstance(old_raw, TooBig)
+        else decode_text(old_raw),
+        old_mode=pf.old_mode,
+        new_mode=pf.new_mode,
+        similarity=pf.similarity,
+    )
 
 
 def _hunk_fields(h: ParsedHunk) -> dict[str, object]:
