@@ -1,0 +1,191 @@
+"""The tools agents may call: read-only views of the change, nothing else.
+
+Every tool answers from the :class:`ChangeSet` in memory (never the file system) or from
+the injected :class:`FileAnalyzer` (which runs our sandboxed analyzers on a temp copy of one
+changed file). A path that is not a file of the change is refused, so no tool can read outside
+the change, run an arbitrary command or reach the network.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Protocol
+
+from autogen_core.tools import FunctionTool
+
+from review_bot.agents.tracing import NullTracer, Tracer
+from review_bot.change import ChangeSet, FileChange
+from review_bot.errors import ToolError
+from review_bot.events import EventSink
+from review_bot.findings import Finding
+
+__all__ = ["MAX_READ_LINES", "ChangeTools", "FileAnalyzer", "numbered_lines"]
+
+MAX_READ_LINES = 300
+MAX_LISTED_FINDINGS = 100
+
+
+class FileAnalyzer(Protocol):
+    """Runs one named analyzer on one file of the change (possibly patched)."""
+
+    def available(self, file: FileChange) -> Sequence[str]:
+        """Names of the analyzers that apply to ``file`` and are installed."""
+
+    async def analyze(self, name: str, file: FileChange) -> Sequence[Finding]:
+        """Findings of analyzer ``name`` on ``file``; raises ToolError when it cannot run."""
+
+
+def numbered_lines(file: FileChange, first: int, last: int) -> str:
+    """Lines ``first``..``last`` of the new file, numbered, ``+`` marking changed lines."""
+    lines = (file.new_content or "").splitlines()
+    added = file.added_lines
+    width = len(str(max(last, 1)))
+    out = []
+    for number in range(max(first, 1), min(last, len(lines)) + 1):
+        mark = "+" if number in added else " "
+        out.append(f"{number:>{width}} {mark} {lines[number - 1]}")
+    return "\n".join(out)
+
+
+def _finding_json(finding: Finding) -> dict[str, object]:
+    return {
+        "path": finding.path,
+        "line": finding.line,
+        "end_line": finding.end_line,
+        "severity": finding.severity,
+        "category": finding.category,
+        "rule_id": finding.rule_id,
+        "sources": list(finding.sources),
+        "message": finding.message,
+    }
+
+
+class ChangeTools:
+    """The agent tools of one review, bound to its change and the tools' findings.
+
+    Args:
+        change: the change under review (already redacted, if redaction is on).
+        tool_findings: what the static-analysis phase found.
+        analyzer: runs a named analyzer on one changed file; None disables ``run_analyzer``.
+        events: receives an ``agent.tool`` event per call.
+        tracer: traces a span per tool run.
+    """
+
+    def __init__(
+        self,
+        change: ChangeSet,
+        tool_findings: Sequence[Finding],
+        analyzer: FileAnalyzer | None,
+        events: EventSink,
+        tracer: Tracer | None = None,
+    ) -> None:
+        self._change = change
+        self._findings = tuple(tool_findings)
+        self._analyzer = analyzer
+        self._events = events
+        self._tracer: Tracer = tracer or NullTracer()
+
+    def _file(self, path: str) -> FileChange | str:
+        file = self._change.file(path)
+        if file is None:
+            known = ", ".join(repr(f.path) for f in self._change.files[:20])
+            return f"error: {path!r} is not a file of this change; the changed files are {known}"
+        return file
+
+    def _record(self, agent: str, tool: str, arguments: dict[str, object], answer: str) -> str:
+        self._events.emit(
+            "agent.tool", agent=agent, tool=tool, arguments=arguments, answer_chars=len(answer)
+        )
+        return answer
+
+    def for_agent(self, agent: str) -> list[FunctionTool]:
+        """The FunctionTools for ``agent`` (its name goes into events and traces)."""
+
+        async def list_changed_files() -> str:
+            with self._tracer.observe("tool list_changed_files", "tool", metadata={"agent": agent}):
+                rows = []
+                for f in self._change.files:
+                    ranges = ", ".join(
+                        f"{h.new_start}-{h.new_start + max(h.new_length, 1) - 1}" for h in f.hunks
+                    )
+                    rows.append(f"{f.path} ({f.status}, {f.language or 'text'}): lines {ranges}")
+                return self._record(agent, "list_changed_files", {}, "\n".join(rows))
+
+        async def read_file_lines(path: str, start_line: int, end_line: int) -> str:
+            arguments: dict[str, object] = {
+                "path": path,
+                "start_line": start_line,
+                "end_line": end_line,
+            }
+            with self._tracer.observe("tool read_file_lines", "tool", input=arguments):
+                file = self._file(path)
+                if isinstance(file, str):
+                    return self._record(agent, "read_file_lines", arguments, file)
+                if file.new_content is None:
+                    answer = f"error: {path!r} has no new content (status {file.status})"
+                    return self._record(agent, "read_file_lines", arguments, answer)
+                start = max(1, start_line)
+                end = min(max(end_line, start), start + MAX_READ_LINES - 1)
+                answer = numbered_lines(file, start, end) or "(no lines in that range)"
+                return self._record(agent, "read_file_lines", arguments, answer)
+
+        async def run_analyzer(analyzer: str, path: str) -> str:
+            arguments: dict[str, object] = {"analyzer": analyzer, "path": path}
+            with self._tracer.observe("tool run_analyzer", "tool", input=arguments):
+                file = self._file(path)
+                if isinstance(file, str):
+                    return self._record(agent, "run_analyzer", arguments, file)
+                if self._analyzer is None:
+                    answer = "error: no analyzers are available in this review"
+                    return self._record(agent, "run_analyzer", arguments, answer)
+                names = list(self._analyzer.available(file))
+                if analyzer not in names:
+                    answer = f"error: analyzer {analyzer!r} does not apply to {path!r}; use {names}"
+                    return self._record(agent, "run_analyzer", arguments, answer)
+                try:
+                    found = await self._analyzer.analyze(analyzer, file)
+                except ToolError as exc:
+                    answer = f"error: {analyzer} could not run: {exc}"
+                    return self._record(agent, "run_analyzer", arguments, answer)
+                answer = json.dumps([_finding_json(f) for f in found[:MAX_LISTED_FINDINGS]])
+                return self._record(agent, "run_analyzer", arguments, answer)
+
+        async def lookup_tool_findings(path: str = "") -> str:
+            arguments: dict[str, object] = {"path": path}
+            with self._tracer.observe("tool lookup_tool_findings", "tool", input=arguments):
+                found = [f for f in self._findings if not path or f.path == path]
+                answer = json.dumps([_finding_json(f) for f in found[:MAX_LISTED_FINDINGS]])
+                return self._record(agent, "lookup_tool_findings", arguments, answer)
+
+        return [
+            FunctionTool(
+                list_changed_files,
+                name="list_changed_files",
+                description="List the changed files with their status and changed line ranges.",
+            ),
+            FunctionTool(
+                read_file_lines,
+                name="read_file_lines",
+                description=(
+                    "Read numbered lines start_line..end_line (at most "
+                    f"{MAX_READ_LINES}) of a changed file's new version; '+' marks changed lines."
+                ),
+            ),
+            FunctionTool(
+                run_analyzer,
+                name="run_analyzer",
+                description=(
+                    "Run a named static analyzer (e.g. ruff, bandit, semgrep) on one changed "
+                    "file and get its findings as JSON."
+                ),
+            ),
+            FunctionTool(
+                lookup_tool_findings,
+                name="lookup_tool_findings",
+                description=(
+                    "The static-analysis findings of this review as JSON, for one changed "
+                    "file or (empty path) for all."
+                ),
+            ),
+        ]
