@@ -1,0 +1,271 @@
+"""``review-bot eval``: score reviews on labeled changes; ``review-bot eval compare A B``.
+
+Runs the same pipeline as ``review-bot review`` on every case (composed by
+:func:`review_bot.compose.build_services`, so caching and transcripts apply as they do for a
+user), writes per-case results as they finish (a re-run of the same command resumes), then
+the summary, Markdown and HTML reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from review_bot.change import ChangeSet
+from review_bot.compose import build_services
+from review_bot.config.evals import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_REGRESSION_THRESHOLD,
+    DEFAULT_TOLERANCE,
+    LangfuseConfig,
+)
+from review_bot.config.loader import config_file_data, load_review_config
+from review_bot.config.models import ReviewConfig
+from review_bot.errors import InputError
+from review_bot.evals.compare import Comparison, compare_runs
+from review_bot.evals.dataset import CaseFilter, EvalCase, filter_cases, load_cases
+from review_bot.evals.langfuse_export import export_run
+from review_bot.evals.report_md import METRIC_HEADERS, metrics_rows
+from review_bot.evals.reports import SUMMARY_HTML, write_reports
+from review_bot.evals.results import CaseResult, RunInfo
+from review_bot.evals.runner import run_cases
+from review_bot.evals.store import RunStore
+from review_bot.evals.summary import Summary, summarise
+from review_bot.findings import Review
+from review_bot.pipeline import review
+
+__all__ = ["register", "run"]
+
+DEFAULT_OUT_ROOT = Path(".review-bot") / "evals"
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``eval`` subcommand (``eval compare RUN_A RUN_B`` compares two runs)."""
+    parser = sub.add_parser(
+        "eval",
+        help="score reviews on a labeled dataset, or compare two runs",
+        usage=(
+            "review-bot eval DATASET... [--tools-only] [--model M] [--concurrency N] "
+            "[--limit N] [--out DIR] [--source S] [--language L] [--ids ID...]\n"
+            "       review-bot eval compare RUN_A RUN_B [--threshold X]"
+        ),
+        description="Run the review pipeline on labeled cases (JSONL files or directories) "
+        "and report recall, labeled false positives, cost and latency per source.",
+    )
+    parser.add_argument("datasets", nargs="+", metavar="DATASET", help="JSONL files or dirs")
+    parser.add_argument("--tools-only", action="store_true", help="do not call a model")
+    parser.add_argument("--model", help="model name for the agents (sets REVIEW_BOT_MODEL)")
+    parser.add_argument(
+        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="cases reviewed at once"
+    )
+    parser.add_argument("--limit", type=int, help="only the first N selected cases")
+    parser.add_argument("--out", type=Path, help="run directory (default: by settings hash)")
+    parser.add_argument("--source", action="append", default=[], help="keep this source")
+    parser.add_argument("--language", action="append", default=[], help="keep this language")
+    parser.add_argument("--ids", nargs="+", default=[], help="keep these case ids")
+    parser.add_argument(
+        "--tolerance", type=int, default=DEFAULT_TOLERANCE, help="line slack of a match"
+    )
+    parser.add_argument("--config", type=Path, help="a review-bot TOML config file")
+    parser.add_argument("--restart", action="store_true", help="discard results in --out DIR")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=DEFAULT_REGRESSION_THRESHOLD,
+        help="compare: allowed drop of a metric (fraction) before exiting 1",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch to a run or a comparison."""
+    if args.datasets[0] == "compare":
+        if len(args.datasets) != 3:
+            raise InputError(
+                f"eval compare takes two run directories, got {args.datasets[1:]!r}: "
+                "review-bot eval compare RUN_A RUN_B"
+            )
+        return _compare(Path(args.datasets[1]), Path(args.datasets[2]), args.threshold)
+    return _evaluate(args)
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    if args.concurrency < 1:
+        raise InputError(f"--concurrency must be at least 1, got {args.concurrency!r}")
+    if args.limit is not None and args.limit < 1:
+        raise InputError(f"--limit must be at least 1, got {args.limit!r}")
+    if args.tolerance < 0:
+        raise InputError(f"--tolerance must be 0 or more, got {args.tolerance!r}")
+
+
+def _env(model: str | None) -> Mapping[str, str] | None:
+    # WIRING POINT (models): compose reads REVIEW_BOT_MODEL from the env it is given.
+    if model is None:
+        return None
+    return {**os.environ, "REVIEW_BOT_MODEL": model}
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    _check_args(args)
+    cases = filter_cases(
+        load_cases(args.datasets),
+        CaseFilter(
+            sources=tuple(args.source),
+            languages=tuple(args.language),
+            ids=tuple(args.ids),
+            limit=args.limit,
+        ),
+    )
+    if not cases:
+        raise InputError("no case passes --source/--language/--ids: check the filters")
+    data = config_file_data(args.config)
+    overrides: dict[str, object] = {"tools_only": True} if args.tools_only else {}
+    config = load_review_config(args.config, overrides=overrides, data=data)
+    info = RunInfo(
+        review_config=config.model_dump(mode="json"),
+        tools_only=config.tools_only,
+        model=args.model,
+        tolerance=args.tolerance,
+    )
+    out = args.out
+    if out is None:
+        from review_bot.evals.results import run_hash
+
+        out = DEFAULT_OUT_ROOT / run_hash(info)
+    store = RunStore(out, info, restart=args.restart)
+    env = _env(args.model)
+
+    async def reviewer(case: EvalCase, change: ChangeSet, cfg: ReviewConfig) -> Review:
+        # One composition per case, as for a user's review: each gets its own transcript.
+        services = build_services(cfg, data, env=env)
+        return await review(change, cfg, services)
+
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    progress = Progress(
+        TextColumn("[bold]eval[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        disable=args.no_progress,
+    )
+    resumed = 0
+
+    def on_result(result: CaseResult, from_store: bool) -> None:
+        nonlocal resumed
+        resumed += int(from_store)
+        note = f"resumed {resumed}" if resumed else ""
+        progress.update(task, advance=1, description=f"{result.case_id} {note}")
+
+    try:
+        with progress:
+            task = progress.add_task("", total=len(cases))
+            results = asyncio.run(
+                run_cases(
+                    cases,
+                    reviewer,
+                    config,
+                    store,
+                    tolerance=args.tolerance,
+                    concurrency=args.concurrency,
+                    on_result=on_result,
+                )
+            )
+    except KeyboardInterrupt:
+        console.print(
+            f"interrupted: finished cases are saved in {str(out)!r}; "
+            "run the same command again to resume"
+        )
+        raise
+    run_meta: dict[str, Any] = {
+        "run_hash": store.run_hash,
+        "mode": "tools-only" if config.tools_only else "agents",
+        "model": args.model,
+        "tolerance": args.tolerance,
+        "datasets": [str(d) for d in args.datasets],
+        "cases_resumed": resumed,
+        "wall_s": round(time.perf_counter() - started, 2),
+    }
+    summary = summarise(results, run_meta)
+    write_reports(out, summary, results)
+    _print_summary(summary, out)
+    langfuse = LangfuseConfig.from_env(os.environ)
+    if langfuse.enabled:  # pragma: no cover - needs a Langfuse server
+        exported = export_run(langfuse, results, run_name=f"review-bot-{store.run_hash}")
+        console.print(f"exported {exported} cases to Langfuse at {langfuse.host}")
+    return 0
+
+
+def _print_summary(summary: Summary, out: Path) -> None:
+    console = Console()
+    table = Table(title="Per source (precision over labeled predictions only)")
+    for header in METRIC_HEADERS:
+        table.add_column(header, justify="left" if header == "group" else "right")
+    for row in metrics_rows(summary, summary.by_source):
+        table.add_row(*row)
+    console.print(table)
+    o = summary.overall
+    lat = summary.usage["latency_s"]
+    cost = summary.usage["cost_usd"]
+    tokens = summary.usage["tokens"]
+    console.print(
+        f"labeled negatives flagged: {o.negatives_flagged}/{o.negatives}  ·  "
+        f"clean cases flagged: {o.clean_flagged}/{o.clean_cases}  ·  "
+        f"unlabeled findings: {o.unlabeled}  ·  errors: {o.errors}"
+    )
+    console.print(
+        f"per case: latency median {lat.median}s p95 {lat.p95}s · tokens median {tokens.median} "
+        f"p95 {tokens.p95} · cost total ${cost.total:.4f}"
+    )
+    console.print(f"reports: {out / SUMMARY_HTML} (and summary.json, summary.md, cases.jsonl)")
+
+
+def _print_comparison(comparison: Comparison) -> None:
+    console = Console()
+    table = Table(title=f"Metric deltas (B - A), threshold {comparison.threshold}")
+    for header in ("scope", "metric", "A", "B", "delta", ""):
+        table.add_column(header)
+    for d in comparison.deltas:
+        if d.delta == 0 and not d.regression:
+            continue
+        fmt = "n/a" if d.a is None else f"{d.a:.3f}", "n/a" if d.b is None else f"{d.b:.3f}"
+        delta = "n/a" if d.delta is None else f"{d.delta:+.3f}"
+        table.add_row(
+            d.scope, d.metric, *fmt, delta, "[red]REGRESSION[/red]" if d.regression else ""
+        )
+    if table.row_count:
+        console.print(table)
+    else:
+        console.print("no metric changed")
+    for change in comparison.cases:
+        colour = {"better": "green", "worse": "red", "mixed": "yellow"}[change.direction]
+        console.print(
+            f"[{colour}]{change.direction:6}[/{colour}] {change.case_id}: units found "
+            f"{change.found_a}→{change.found_b}, labeled fp {change.fp_a}→{change.fp_b}"
+        )
+    if comparison.only_in_a or comparison.only_in_b:
+        console.print(
+            f"cases only in A: {len(comparison.only_in_a)}, only in B: {len(comparison.only_in_b)}"
+        )
+    verdict = f"{len(comparison.regressions)} regression(s)" if comparison.regressions else "ok"
+    console.print(f"compare: {verdict}")
+
+
+def _compare(run_a: Path, run_b: Path, threshold: float) -> int:
+    if not 0 <= threshold <= 1:
+        raise InputError(f"--threshold must be a fraction in [0, 1], got {threshold!r}")
+    comparison = compare_runs(run_a, run_b, threshold)
+    _print_comparison(comparison)
+    return 1 if comparison.regressions else 0
