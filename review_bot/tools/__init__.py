@@ -1,0 +1,54 @@
+"""Static-analysis tools: sandboxed runner, analyzers (ruff, bandit, semgrep, shellcheck,
+eslint, detect-secrets) and the tools phase that runs them once per review."""
+
+from review_bot.tools.bandit import BanditAnalyzer
+from review_bot.tools.base import Analyzer, AnalyzerResult, CommandAnalyzer, ToolRun, ToolStatus
+from review_bot.tools.eslint import EslintAnalyzer
+from review_bot.tools.registry import (
+    ANALYZER_NAMES,
+    AnalyzerCall,
+    ToolEvent,
+    ToolPhaseResult,
+    default_analyzers,
+    run_tools,
+)
+from review_bot.tools.ruff import RuffAnalyzer
+from review_bot.tools.sandbox import (
+    Limits,
+    ProcessResult,
+    ProcessRunner,
+    SubprocessRunner,
+    materialize,
+    scrubbed_env,
+)
+from review_bot.tools.secrets import SecretsAnalyzer
+from review_bot.tools.semgrep import SemgrepAnalyzer
+from review_bot.tools.shellcheck import ShellcheckAnalyzer
+from review_bot.tools.suppressions import neutralize_added_suppressions
+
+__all__ = [
+    "ANALYZER_NAMES",
+    "Analyzer",
+    "AnalyzerCall",
+    "AnalyzerResult",
+    "BanditAnalyzer",
+    "CommandAnalyzer",
+    "EslintAnalyzer",
+    "Limits",
+    "ProcessResult",
+    "ProcessRunner",
+    "RuffAnalyzer",
+    "SecretsAnalyzer",
+    "SemgrepAnalyzer",
+    "ShellcheckAnalyzer",
+    "SubprocessRunner",
+    "ToolEvent",
+    "ToolPhaseResult",
+    "ToolRun",
+    "ToolStatus",
+    "default_analyzers",
+    "materialize",
+    "neutralize_added_suppressions",
+    "run_tools",
+    "scrubbed_env",
+]

@@ -1,0 +1,92 @@
+"""bandit: Python security issues with CWE ids, one run per review."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from review_bot.change import FileChange
+from review_bot.config.models import ToolsConfig
+from review_bot.errors import ToolOutputError
+from review_bot.findings import Finding, Severity
+from review_bot.tools.base import CommandAnalyzer, load_json, relative_to_workdir
+from review_bot.tools.sandbox import ProcessResult
+
+__all__ = ["BanditAnalyzer", "bandit_config_path"]
+
+_FLAGS = ("-f", "json", "--ignore-nosec", "-q")
+
+# (issue_severity, issue_confidence) -> our severity: low confidence costs one level.
+_LEVELS: tuple[Severity, ...] = ("high", "medium", "low", "info")
+_BASE = {"HIGH": 0, "MEDIUM": 1, "LOW": 2}
+
+
+def bandit_config_path() -> Path:
+    """Our pinned bandit YAML, shipped with the package."""
+    return Path(str(resources.files("review_bot.tools") / "configs" / "bandit.yml"))
+
+
+def bandit_severity(severity: str, confidence: str) -> Severity:
+    """HIGH/HIGH is high; each step down in severity, or a LOW confidence, lowers it."""
+    level = _BASE.get(severity.upper(), 2)
+    if confidence.upper() == "LOW":
+        level += 1
+    return _LEVELS[min(level, len(_LEVELS) - 1)]
+
+
+class BanditAnalyzer(CommandAnalyzer):
+    """Runs ``python -m bandit`` with our config only (``-c``), ignoring ``# nosec``."""
+
+    name = "bandit"
+    module = "bandit"
+    distribution = "bandit"
+    binary = "bandit"
+
+    def applies_to(self, file: FileChange) -> bool:
+        """Python files."""
+        return file.language == "python" or file.path.endswith(".py")
+
+    def command(self, files: Sequence[str], workdir: Path, config: ToolsConfig) -> list[str]:
+        """Explicit files (no ``-r``), so no ``.bandit`` in the tree is ever looked up."""
+        return [*_FLAGS, "-c", str(bandit_config_path()), "--", *files]
+
+    def pinned_config(self) -> bytes:
+        """Flags and the YAML config."""
+        return "\0".join(_FLAGS).encode() + bandit_config_path().read_bytes()
+
+    def parse(self, result: ProcessResult, workdir: Path) -> list[Finding]:
+        """bandit's JSON report (``results``)."""
+        data = load_json(self.name, result.stdout)
+        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+            raise ToolOutputError("bandit's JSON has no 'results' list")
+        findings: list[Finding] = []
+        for item in data["results"]:
+            try:
+                path = relative_to_workdir(str(item["filename"]), workdir)
+                line = max(1, int(item["line_number"]))
+                lines = [int(n) for n in item.get("line_range") or [line]]
+                cwe_id = (item.get("issue_cwe") or {}).get("id")
+                severity = bandit_severity(
+                    str(item["issue_severity"]), str(item["issue_confidence"])
+                )
+                rule_id = str(item["test_id"])
+                message = str(item["issue_text"])
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise ToolOutputError(f"bandit result {item!r} lacks {exc}") from exc
+            if path is None:
+                continue
+            findings.append(
+                Finding(
+                    path=path,
+                    line=line,
+                    end_line=max(line, *lines),
+                    severity=severity,
+                    category="security",
+                    rule_id=rule_id,
+                    message=message,
+                    sources=("tool:bandit",),
+                    cwe=(str(cwe_id),) if cwe_id else (),
+                )
+            )
+        return findings

@@ -1,0 +1,320 @@
+"""What every analyzer is and does: the Analyzer protocol, ToolRun, and a shared runner flow.
+
+An analyzer runs ONE tool process over every changed file it applies to and turns the
+output into findings. Anything that goes wrong (tool missing, crash, timeout, garbage output)
+becomes a ToolRun with status skipped/failed and a reason, never an exception: one broken
+tool must not cost the review its other tools.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict
+
+from review_bot.change import FileChange
+from review_bot.config.models import ToolsConfig
+from review_bot.errors import ToolError, ToolMissing, ToolOutputError
+from review_bot.findings import Finding
+from review_bot.tools.sandbox import Limits, ProcessResult, ProcessRunner
+
+__all__ = [
+    "Analyzer",
+    "AnalyzerResult",
+    "CommandAnalyzer",
+    "ToolRun",
+    "ToolStatus",
+    "limits_for",
+    "load_json",
+    "relative_to_workdir",
+]
+
+ToolStatus = Literal["ok", "skipped", "failed"]
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_VERSION_TIMEOUT_S = 60.0
+_STDERR_TAIL = 500
+_VERSION_RE = re.compile(r"\d+(?:\.\d+)+[\w.+-]*")
+
+# Versions are asked once per process and runner kind: tools do not change under us.
+_VERSIONS: dict[tuple[str, tuple[str, ...]], str | None] = {}
+
+
+class ToolRun(BaseModel):
+    """The record of one analyzer run, for stats, transcripts and cache keys."""
+
+    model_config = _FROZEN
+
+    tool: str
+    version: str | None = None
+    argv: tuple[str, ...] = ()
+    status: ToolStatus
+    reason: str = ""
+    exit_code: int | None = None
+    duration_s: float = 0.0
+    files: tuple[str, ...] = ()
+    findings: int = 0
+
+
+class AnalyzerResult(BaseModel):
+    """A run and the findings it produced (paths are the change's relative paths)."""
+
+    model_config = _FROZEN
+
+    run: ToolRun
+    findings: tuple[Finding, ...] = ()
+
+
+@runtime_checkable
+class Analyzer(Protocol):
+    """One static-analysis tool behind a uniform interface."""
+
+    name: str
+
+    def applies_to(self, file: FileChange) -> bool:
+        """True when this tool should look at ``file``."""
+
+    async def version(self, runner: ProcessRunner) -> str | None:
+        """The tool's version string, or None when it is not installed."""
+
+    async def analyze(
+        self,
+        files: Sequence[FileChange],
+        workdir: Path,
+        runner: ProcessRunner,
+        config: ToolsConfig,
+    ) -> AnalyzerResult:
+        """Run the tool once over ``files`` (materialized under ``workdir``)."""
+
+    def config_hash(self) -> str:
+        """A hash of our pinned configuration for this tool (a cache key part)."""
+
+
+def limits_for(config: ToolsConfig, *, memory: bool = True) -> Limits:
+    """The sandbox limits from the tools config (``memory`` False for tools that reserve
+    huge virtual address space up front, where RLIMIT_AS would kill them at start)."""
+    return Limits(
+        timeout_s=config.timeout_s,
+        memory_mb=config.memory_mb if memory else None,
+        cpu_s=config.cpu_s,
+        max_output_bytes=config.max_output_bytes,
+    )
+
+
+def load_json(tool: str, text: str) -> object:
+    """Parse a tool's JSON output or raise ToolOutputError quoting the start of it."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ToolOutputError(
+            f"{tool} printed output that is not JSON ({exc}); it starts {text[:120]!r}"
+        ) from exc
+
+
+def relative_to_workdir(filename: str, workdir: Path) -> str | None:
+    """The change-relative path of a file a tool reported, or None if outside the workdir."""
+    path = Path(filename)
+    if not path.is_absolute():
+        path = workdir / path
+    try:
+        rel = Path(os.path.normpath(path)).relative_to(os.path.normpath(workdir))
+    except ValueError:
+        try:
+            rel = path.resolve().relative_to(workdir.resolve())
+        except ValueError:
+            return None
+    return rel.as_posix()
+
+
+def _tail(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= _STDERR_TAIL else "..." + text[-_STDERR_TAIL:]
+
+
+class CommandAnalyzer:
+    """Shared flow for analyzers that run one command: resolve, run, check, parse.
+
+    Subclasses set ``name``, ``module`` (a Python module run with this interpreter) or
+    ``binary`` (looked up on PATH), and implement :meth:`command` and :meth:`parse`.
+    """
+
+    name: str = ""
+    module: str | None = None
+    binary: str | None = None
+    distribution: str | None = None
+    ok_exit_codes: frozenset[int] = frozenset({0, 1})
+    limit_memory: bool = True
+    missing_hint: str = "install it or disable the tool"
+
+    def __init__(self, executable: str | None = None) -> None:
+        self._override = executable
+
+    # -- what subclasses provide -------------------------------------------------------------
+
+    def applies_to(self, file: FileChange) -> bool:
+        """True when this tool should look at ``file``."""
+        raise NotImplementedError
+
+    def command(self, files: Sequence[str], workdir: Path, config: ToolsConfig) -> list[str]:
+        """Arguments after the executable, for the relative ``files`` in ``workdir``."""
+        raise NotImplementedError
+
+    def parse(self, result: ProcessResult, workdir: Path) -> list[Finding]:
+        """Turn the tool's output into findings; raise ToolOutputError on garbage."""
+        raise NotImplementedError
+
+    def pinned_config(self) -> bytes:
+        """The bytes of our pinned configuration (argv flags, rules files)."""
+        return b""
+
+    def env(self, workdir: Path) -> Mapping[str, str]:
+        """Extra environment variables for the tool (never credentials)."""
+        return {}
+
+    # -- shared flow -------------------------------------------------------------------------
+
+    def config_hash(self) -> str:
+        """sha256 of our pinned config, so a config change invalidates cached results."""
+        return hashlib.sha256(self.pinned_config()).hexdigest()[:16]
+
+    def executable(self) -> list[str] | None:
+        """The argv prefix that runs the tool, or None when it is not installed."""
+        if self._override is not None:
+            found = shutil.which(self._override)
+            return [found] if found else None
+        if self.module is not None:
+            if importlib.util.find_spec(self.module) is None:
+                return None
+            return [sys.executable, "-m", self.module]
+        if self.binary is not None:
+            found = shutil.which(self.binary)
+            return [found] if found else None
+        return None
+
+    def missing_reason(self) -> str:
+        """Why the tool is skipped when it is not installed."""
+        where = repr(self._override) if self._override else "on PATH"
+        return f"{self.name} not found {where}: {self.missing_hint}"
+
+    def version_args(self) -> list[str]:
+        """Arguments that print the version."""
+        return ["--version"]
+
+    def installed_here(self) -> bool:
+        """True when the tool runs from this interpreter's environment (no override)."""
+        return self._override is None and self.module is not None
+
+    async def version(self, runner: ProcessRunner) -> str | None:
+        """The tool's version: package metadata when it lives in our environment (free),
+        else the first version number ``--version`` prints, asked once per process."""
+        prefix = self.executable()
+        if prefix is None:
+            return None
+        if self.distribution and self.installed_here():
+            with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+                return importlib.metadata.version(self.distribution)
+        argv = (*prefix, *self.version_args())
+        key = (type(runner).__qualname__, argv)
+        if key not in _VERSIONS:
+            here = Path(tempfile.gettempdir())
+            limits = Limits(timeout_s=_VERSION_TIMEOUT_S, cpu_s=60, max_output_bytes=65536)
+            try:
+                result = await runner.run(argv, cwd=here, limits=limits, env=self.env(here))
+            except ToolMissing:
+                return None
+            found = _VERSION_RE.search(result.stdout or result.stderr)
+            _VERSIONS[key] = found.group(0) if result.exit_code == 0 and found else None
+        return _VERSIONS[key]
+
+    async def analyze(
+        self,
+        files: Sequence[FileChange],
+        workdir: Path,
+        runner: ProcessRunner,
+        config: ToolsConfig,
+    ) -> AnalyzerResult:
+        """Run the tool once over ``files``; every failure becomes a ToolRun, not an error."""
+        paths = tuple(f.path for f in files)
+        prefix = self.executable()
+        if prefix is None:
+            return self._result("skipped", paths, reason=self.missing_reason())
+        argv = [*prefix, *self.command(paths, workdir, config)]
+        limits = limits_for(config, memory=self.limit_memory)
+        try:
+            # The version is asked alongside the run: some tools take seconds to start.
+            version, result = await asyncio.gather(
+                self.version(runner),
+                runner.run(argv, cwd=workdir, limits=limits, env=self.env(workdir)),
+            )
+        except ToolMissing as exc:
+            return self._result("skipped", paths, reason=str(exc), argv=argv)
+
+        def done(
+            status: ToolStatus, reason: str = "", findings: Sequence[Finding] = ()
+        ) -> AnalyzerResult:
+            return self._result(
+                status,
+                paths,
+                reason=reason,
+                argv=argv,
+                version=version,
+                result=result,
+                findings=findings,
+            )
+
+        if result.timed_out:
+            return done(
+                "failed", f"{self.name} timed out after {limits.timeout_s:g}s and was killed"
+            )
+        if result.truncated:
+            return done(
+                "failed",
+                f"{self.name} printed more than {limits.max_output_bytes} bytes and was killed; "
+                "raise tools.max_output_bytes or review fewer files",
+            )
+        if result.exit_code not in self.ok_exit_codes:
+            return done(
+                "failed",
+                f"{self.name} exited with code {result.exit_code}: {_tail(result.stderr)!r}",
+            )
+        try:
+            findings = [f for f in self.parse(result, workdir) if f.path in paths]
+        except ToolError as exc:
+            return done("failed", str(exc))
+        return done("ok", findings=findings)
+
+    def _result(
+        self,
+        status: ToolStatus,
+        paths: tuple[str, ...],
+        *,
+        reason: str = "",
+        argv: Sequence[str] = (),
+        version: str | None = None,
+        result: ProcessResult | None = None,
+        findings: Sequence[Finding] = (),
+    ) -> AnalyzerResult:
+        run = ToolRun(
+            tool=self.name,
+            version=version,
+            argv=tuple(argv),
+            status=status,
+            reason=reason,
+            exit_code=result.exit_code if result else None,
+            duration_s=result.duration_s if result else 0.0,
+            files=paths,
+            findings=len(findings),
+        )
+        return AnalyzerResult(run=run, findings=tuple(findings))

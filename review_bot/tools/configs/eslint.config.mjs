@@ -1,0 +1,47 @@
+// Review Bot's pinned ESLint flat config: core rules that find bugs and injection sinks.
+// It imports nothing (the reviewed repo's plugins are never loaded) and is passed with
+// --no-config-lookup, so the repo's eslint.config.* / .eslintrc* never run.
+export default [
+  {
+    files: ["**/*.js", "**/*.mjs", "**/*.cjs", "**/*.jsx"],
+    languageOptions: {
+      ecmaVersion: "latest",
+      sourceType: "module",
+      parserOptions: { ecmaFeatures: { jsx: true } },
+    },
+    linterOptions: { reportUnusedDisableDirectives: "off" },
+    rules: {
+      "no-eval": "error",
+      "no-implied-eval": "error",
+      "no-new-func": "error",
+      "no-script-url": "error",
+      "no-unsafe-finally": "error",
+      "no-unsafe-negation": "error",
+      "no-unsafe-optional-chaining": "error",
+      "no-unreachable": "warn",
+      "no-dupe-keys": "error",
+      "no-dupe-args": "error",
+      "no-duplicate-case": "error",
+      "no-self-assign": "warn",
+      "no-self-compare": "warn",
+      "no-cond-assign": "error",
+      "no-constant-binary-expression": "error",
+      "no-compare-neg-zero": "error",
+      "no-async-promise-executor": "error",
+      "no-await-in-loop": "warn",
+      "no-promise-executor-return": "error",
+      "no-loss-of-precision": "error",
+      "no-sparse-arrays": "warn",
+      "use-isnan": "error",
+      "valid-typeof": "error",
+      "require-atomic-updates": "warn",
+      "array-callback-return": "error",
+      "getter-return": "error",
+      "no-setter-return": "error",
+      "no-import-assign": "error",
+      "no-const-assign": "error",
+      "no-class-assign": "error",
+      "no-func-assign": "error",
+    },
+  },
+];
