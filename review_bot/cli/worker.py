@@ -1,0 +1,64 @@
+"""``review-bot worker``: a Celery worker that runs queued reviews (needs REDIS_URL)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+from review_bot.config.loader import load_review_config
+from review_bot.config.service import ServiceConfig
+
+__all__ = ["register", "run"]
+
+DEFAULT_CONCURRENCY = 4
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``worker`` subcommand."""
+    parser = sub.add_parser(
+        "worker",
+        help="run queued reviews (Celery on Redis)",
+        description="Consume review jobs queued by 'review-bot serve' "
+        "with REVIEW_BOT_QUEUE=celery.",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="reviews at once (threads)"
+    )
+    parser.add_argument("--metrics-port", type=int, help="serve this worker's /metrics on a port")
+    parser.add_argument("--config", type=Path, help="review config TOML (the [review] table)")
+    parser.add_argument("--loglevel", default="INFO")
+    parser.add_argument("--reviewer", help=argparse.SUPPRESS)  # module:function, for tests
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the Celery worker in this process; returns when it stops."""
+    from prometheus_client import start_http_server
+
+    from review_bot.service.metrics import ServiceMetrics
+    from review_bot.service.server import build_worker
+
+    config = ServiceConfig.from_env(os.environ)
+    base = load_review_config(args.config, os.environ)
+    metrics = ServiceMetrics()
+    app = build_worker(config, base, args.reviewer, metrics)
+    logging.basicConfig(
+        level=args.loglevel, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.metrics_port:
+        start_http_server(args.metrics_port, registry=metrics.registry)
+    app.worker_main(
+        [
+            "worker",
+            "--pool=threads",
+            f"--concurrency={args.concurrency}",
+            f"--queues={config.celery_queue}",
+            f"--loglevel={args.loglevel}",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+    )
+    return 0

@@ -1,0 +1,189 @@
+"""Settings of the webhook service and its workers (``review-bot serve`` / ``worker``).
+
+Secrets are held as :class:`pydantic.SecretStr` so that a logged or printed config never
+shows them. ``from_env`` is the only place these settings are read from the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from review_bot.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_DELIVERY_TTL_S",
+    "DEFAULT_EMBEDDED_QUEUE_SIZE",
+    "DEFAULT_EMBEDDED_WORKERS",
+    "DEFAULT_GITHUB_API_URL",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_RATE_LIMIT_MAX_WAIT_S",
+    "DEFAULT_REDIS_PREFIX",
+    "DEFAULT_REPO_CONCURRENCY",
+    "DEFAULT_REVIEW_TIMEOUT_S",
+    "DEFAULT_VISIBILITY_TIMEOUT_S",
+    "QueueBackend",
+    "ServiceConfig",
+]
+
+QueueBackend = Literal["embedded", "celery"]
+
+DEFAULT_GITHUB_API_URL = "https://api.github.com"
+DEFAULT_REDIS_PREFIX = "review-bot:"
+# GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub.
+DEFAULT_MAX_BODY_BYTES = 25 * 1024 * 1024
+# GitHub lets users redeliver for three days; remembering a delivery longer is pointless.
+DEFAULT_DELIVERY_TTL_S = 3 * 24 * 3600
+DEFAULT_EMBEDDED_WORKERS = 4
+DEFAULT_EMBEDDED_QUEUE_SIZE = 1000
+DEFAULT_REPO_CONCURRENCY = 2
+DEFAULT_REVIEW_TIMEOUT_S = 900.0
+# Longer than the longest review, so a slow review is not handed to a second worker;
+# short enough that a job of a killed worker is redelivered within the hour.
+DEFAULT_VISIBILITY_TIMEOUT_S = 2 * int(DEFAULT_REVIEW_TIMEOUT_S)
+DEFAULT_RATE_LIMIT_MAX_WAIT_S = 120.0
+DEFAULT_GITHUB_RETRIES = 3
+DEFAULT_CHECK_RUN_NAME = "review-bot"
+DEFAULT_CELERY_QUEUE = "review-bot"
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ServiceConfig(BaseModel):
+    """Everything ``serve`` and ``worker`` need besides the review config itself.
+
+    Attributes:
+        webhook_secrets: every accepted secret; more than one while a secret is rotated.
+        github_token: a plain token (PAT or an installation token supplied from outside).
+        github_app_id / github_app_private_key: GitHub App credentials (PEM text).
+        github_api_url: the REST root (GitHub Enterprise: ``https://HOST/api/v3``).
+        github_bot_login: the bot's login; when set, only its own comments are edited.
+        redis_url: Redis for dedup, markers, semaphores and the Celery broker.
+        queue: ``embedded`` runs reviews in this process; ``celery`` sends them to workers.
+    """
+
+    model_config = _FROZEN
+
+    webhook_secrets: tuple[SecretStr, ...] = ()
+    github_token: SecretStr | None = None
+    github_app_id: str | None = None
+    github_app_private_key: SecretStr | None = None
+    github_api_url: str = DEFAULT_GITHUB_API_URL
+    github_bot_login: str | None = None
+    redis_url: str | None = None
+    redis_prefix: str = DEFAULT_REDIS_PREFIX
+    queue: QueueBackend = "embedded"
+    celery_queue: str = DEFAULT_CELERY_QUEUE
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, gt=0)
+    review_drafts: bool = False
+    embedded_workers: int = Field(DEFAULT_EMBEDDED_WORKERS, gt=0)
+    embedded_queue_size: int = Field(DEFAULT_EMBEDDED_QUEUE_SIZE, gt=0)
+    repo_concurrency: int = Field(DEFAULT_REPO_CONCURRENCY, gt=0)
+    delivery_ttl_s: int = Field(DEFAULT_DELIVERY_TTL_S, gt=0)
+    review_timeout_s: float = Field(DEFAULT_REVIEW_TIMEOUT_S, gt=0)
+    visibility_timeout_s: int = Field(DEFAULT_VISIBILITY_TIMEOUT_S, gt=0)
+    rate_limit_max_wait_s: float = Field(DEFAULT_RATE_LIMIT_MAX_WAIT_S, ge=0)
+    github_retries: int = Field(DEFAULT_GITHUB_RETRIES, ge=0)
+    check_run_name: str = DEFAULT_CHECK_RUN_NAME
+
+    def secret_bytes(self) -> tuple[bytes, ...]:
+        """The webhook secrets as bytes, for HMAC."""
+        return tuple(s.get_secret_value().encode("utf-8") for s in self.webhook_secrets)
+
+    def require_webhook_secret(self) -> None:
+        """Refuse to serve unsigned webhooks: raise ConfigError without a secret."""
+        if not self.secret_bytes():
+            raise ConfigError(
+                "no webhook secret configured; set GITHUB_WEBHOOK_SECRET "
+                "(comma-separated old,new while rotating)"
+            )
+
+    def require_github_credentials(self) -> None:
+        """Raise ConfigError unless a token or complete App credentials are set."""
+        if self.github_token is not None:
+            return
+        if self.github_app_id and self.github_app_private_key is not None:
+            return
+        raise ConfigError(
+            "no GitHub credentials: set GITHUB_TOKEN, or GITHUB_APP_ID and "
+            "GITHUB_APP_PRIVATE_KEY (PEM text or a path to the .pem file)"
+        )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ServiceConfig:
+        """Read the settings from environment variables (unknown ones are ignored)."""
+        data: dict[str, object] = {}
+        secrets = [s.strip() for s in env.get("GITHUB_WEBHOOK_SECRET", "").split(",")]
+        data["webhook_secrets"] = tuple(SecretStr(s) for s in secrets if s)
+        if env.get("GITHUB_TOKEN"):
+            data["github_token"] = SecretStr(env["GITHUB_TOKEN"])
+        if env.get("GITHUB_APP_ID"):
+            data["github_app_id"] = env["GITHUB_APP_ID"].strip()
+        if env.get("GITHUB_APP_PRIVATE_KEY"):
+            data["github_app_private_key"] = SecretStr(_pem(env["GITHUB_APP_PRIVATE_KEY"]))
+        plain = {
+            "GITHUB_API_URL": "github_api_url",
+            "GITHUB_BOT_LOGIN": "github_bot_login",
+            "REDIS_URL": "redis_url",
+            "REVIEW_BOT_REDIS_PREFIX": "redis_prefix",
+            "REVIEW_BOT_QUEUE": "queue",
+            "REVIEW_BOT_CELERY_QUEUE": "celery_queue",
+            "REVIEW_BOT_MAX_BODY_BYTES": "max_body_bytes",
+            "REVIEW_BOT_EMBEDDED_WORKERS": "embedded_workers",
+            "REVIEW_BOT_EMBEDDED_QUEUE_SIZE": "embedded_queue_size",
+            "REVIEW_BOT_REPO_CONCURRENCY": "repo_concurrency",
+            "REVIEW_BOT_DELIVERY_TTL_S": "delivery_ttl_s",
+            "REVIEW_BOT_REVIEW_TIMEOUT_S": "review_timeout_s",
+            "REVIEW_BOT_VISIBILITY_TIMEOUT_S": "visibility_timeout_s",
+            "GITHUB_RATE_LIMIT_MAX_WAIT_S": "rate_limit_max_wait_s",
+            "GITHUB_RETRIES": "github_retries",
+            "REVIEW_BOT_CHECK_RUN_NAME": "check_run_name",
+        }
+        for var, name in plain.items():
+            if env.get(var):
+                data[name] = env[var].strip()
+        if "REVIEW_BOT_REVIEW_DRAFTS" in env:
+            data["review_drafts"] = _flag(
+                "REVIEW_BOT_REVIEW_DRAFTS", env["REVIEW_BOT_REVIEW_DRAFTS"]
+            )
+        if "github_api_url" in data:
+            data["github_api_url"] = str(data["github_api_url"]).rstrip("/")
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = str(first["loc"][0]) if first["loc"] else "?"
+            var = next((v for v, n in plain.items() if n == field), field)
+            raise ConfigError(
+                f"{var}={data.get(field)!r} is invalid: {first['msg']}; fix or unset it"
+            ) from exc
+
+
+def _flag(name: str, value: str) -> bool:
+    text = value.strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError(f"{name}={value!r} is not a boolean; use true or false")
+
+
+def _pem(value: str) -> str:
+    """Accept the key's PEM text (``\\n`` escapes allowed) or a path to the .pem file."""
+    text = value.strip()
+    if text.startswith("-----BEGIN"):
+        return text.replace("\\n", "\n")
+    path = Path(text).expanduser()
+    try:
+        return path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            "GITHUB_APP_PRIVATE_KEY is neither PEM text (-----BEGIN ...) nor a readable file "
+            f"({exc.__class__.__name__}; the value is not shown, it may be secret); "
+            "paste the key or point to the .pem file"
+        ) from exc

@@ -1,0 +1,89 @@
+"""The Celery app for ``review-bot worker``: Redis broker, late acks, idempotent tasks.
+
+A task is acknowledged only after it finishes (``acks_late``); if its worker dies the
+message returns to the queue when the visibility timeout passes (or at once when a pool
+child is lost), and the runner's markers make the repeat post nothing twice. Priorities
+use the Redis transport's priority lists: lower numbers are served first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from celery import Celery
+
+from review_bot.config.service import ServiceConfig
+from review_bot.service.jobs import ReviewJob
+from review_bot.service.queue import PRIORITY_STEPS, QUEUE_KEY_SEP, TASK_NAME
+from review_bot.service.runner import JobBusy, RunnerDeps, run_job
+
+__all__ = ["BUSY_RETRY_S", "make_celery", "register_review_task"]
+
+log = logging.getLogger(__name__)
+
+BUSY_RETRY_S = 15
+_BUSY_MAX_RETRIES = 200
+
+
+def make_celery(config: ServiceConfig) -> Celery:
+    """A Celery app on ``config.redis_url`` with every key under ``config.redis_prefix``."""
+    app = Celery("review_bot", broker=config.redis_url, set_as_current=False)
+    visibility = config.visibility_timeout_s
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=True,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        task_default_queue=config.celery_queue,
+        task_default_priority=5,
+        task_time_limit=int(config.review_timeout_s) + 120,
+        task_soft_time_limit=int(config.review_timeout_s) + 60,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            "visibility_timeout": visibility,
+            "global_keyprefix": config.redis_prefix,
+            "priority_steps": list(PRIORITY_STEPS),
+            "sep": QUEUE_KEY_SEP,
+            "queue_order_strategy": "priority",
+            # sweep for jobs of dead workers often enough to notice them within the timeout
+            "unacked_restore_interval": max(1, min(10, visibility // 4)),
+            "unacked_restore_throttle": 1,
+        },
+    )
+    return app
+
+
+def register_review_task(app: Celery, deps: Callable[[], RunnerDeps]) -> Any:
+    """Register the review task; ``deps()`` is called inside each task's event loop."""
+
+    @app.task(  # type: ignore[untyped-decorator]
+        name=TASK_NAME,
+        bind=True,
+        acks_late=True,
+        reject_on_worker_lost=True,
+        max_retries=_BUSY_MAX_RETRIES,
+    )
+    def review_pr(self: Any, job_data: dict[str, Any]) -> str:
+        job = ReviewJob.model_validate(job_data)
+
+        async def run() -> str:
+            runner_deps = deps()
+            try:
+                return await run_job(job, runner_deps)
+            finally:
+                await runner_deps.store.aclose()
+
+        try:
+            return asyncio.run(run())
+        except JobBusy as exc:
+            log.info("job %s busy (%s); retrying in %ss", job.delivery_id, exc, BUSY_RETRY_S)
+            raise self.retry(countdown=BUSY_RETRY_S, exc=exc) from exc
+
+    return review_pr

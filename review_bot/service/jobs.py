@@ -1,0 +1,173 @@
+"""Webhook deliveries → review jobs (pure: no I/O, so every branch is easy to test).
+
+A job names the PR, not its content: the worker reads the PR, its files and the base
+branch's config itself, so a job stays small and a delayed job reviews the current head.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "PRIORITY_COMMAND",
+    "PRIORITY_PUSH",
+    "REVIEW_ACTIONS",
+    "Ignored",
+    "ReviewJob",
+    "job_from_event",
+]
+
+# Celery's Redis transport pops lower numbers first: commands jump ahead of pushes.
+PRIORITY_COMMAND = 0
+PRIORITY_PUSH = 5
+REVIEW_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
+_COMMAND = re.compile(r"^\s*/review\b", re.MULTILINE)
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+
+
+class ReviewJob(BaseModel):
+    """One review to run: which PR, why, and how urgent.
+
+    ``head_sha`` is None for ``/review`` commands (the comment event does not carry it);
+    ``before_sha`` is the previous head on ``synchronize`` (for incremental review).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    delivery_id: str
+    trigger: Literal["push", "command"]
+    repo: str = Field(pattern=_REPO.pattern)
+    number: int = Field(gt=0)
+    action: str
+    head_sha: str | None = None
+    before_sha: str | None = None
+    installation_id: int | None = None
+    requested_by: str | None = None
+    priority: int = PRIORITY_PUSH
+
+    def dedup_key(self) -> str | None:
+        """(repo, PR, head) for pushes: a second delivery for the same head is not queued."""
+        if self.trigger != "push" or self.head_sha is None:
+            return None
+        return _digest("job", self.repo, str(self.number), self.head_sha)
+
+
+class Ignored(BaseModel):
+    """A delivery we acknowledge without reviewing, with the reason (for logs and metrics)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reason: str
+
+
+def job_from_event(
+    event: str, delivery_id: str, payload: Any, *, review_drafts: bool = False
+) -> ReviewJob | Ignored:
+    """The job a webhook delivery asks for, or why it asks for none.
+
+    Raises:
+        ValueError: the payload lacks a field an event of this kind always has.
+    """
+    if not isinstance(payload, dict):
+        raise ValueError("payload is not a JSON object")
+    if event == "ping":
+        return Ignored(reason="ping")
+    if event == "pull_request":
+        return _pull_request(delivery_id, payload, review_drafts)
+    if event == "issue_comment":
+        return _issue_comment(delivery_id, payload)
+    return Ignored(reason=f"event {event[:40]!r} is not reviewed")
+
+
+def _pull_request(
+    delivery_id: str, payload: dict[str, Any], review_drafts: bool
+) -> ReviewJob | Ignored:
+    action = str(payload.get("action", ""))
+    if action not in REVIEW_ACTIONS:
+        return Ignored(reason=f"pull_request action {action[:40]!r} is not reviewed")
+    pr = _dict(payload, "pull_request")
+    if pr.get("draft") and not review_drafts:
+        return Ignored(reason="draft pull request (set REVIEW_BOT_REVIEW_DRAFTS to review drafts)")
+    if pr.get("state", "open") != "open":
+        return Ignored(reason="pull request is not open")
+    head = _dict(pr, "head").get("sha")
+    before = payload.get("before") if action == "synchronize" else None
+    return ReviewJob(
+        delivery_id=delivery_id,
+        trigger="push",
+        repo=_repo(payload),
+        number=_int(pr.get("number", payload.get("number"))),
+        action=action,
+        head_sha=_sha(head),
+        before_sha=_sha(before) if isinstance(before, str) and _SHA.match(before) else None,
+        installation_id=_installation(payload),
+        priority=PRIORITY_PUSH,
+    )
+
+
+def _issue_comment(delivery_id: str, payload: dict[str, Any]) -> ReviewJob | Ignored:
+    if payload.get("action") != "created":
+        return Ignored(reason="comment was not created")
+    issue = _dict(payload, "issue")
+    if not isinstance(issue.get("pull_request"), dict):
+        return Ignored(reason="comment is on an issue, not a pull request")
+    comment = _dict(payload, "comment")
+    body = comment.get("body")
+    if not isinstance(body, str) or not _COMMAND.search(body):
+        return Ignored(reason="comment has no /review command")
+    login = _dict(comment, "user").get("login")
+    if not isinstance(login, str) or not login:
+        raise ValueError("comment.user.login is missing")
+    # write access is checked by the worker through the API: the webhook must answer fast
+    return ReviewJob(
+        delivery_id=delivery_id,
+        trigger="command",
+        repo=_repo(payload),
+        number=_int(issue.get("number")),
+        action="review_command",
+        installation_id=_installation(payload),
+        requested_by=login,
+        priority=PRIORITY_COMMAND,
+    )
+
+
+def _dict(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    if not isinstance(value, dict):
+        raise ValueError(f"{key} is missing or not an object")
+    return value
+
+
+def _repo(payload: dict[str, Any]) -> str:
+    name = _dict(payload, "repository").get("full_name")
+    if not isinstance(name, str) or not _REPO.match(name):
+        raise ValueError("repository.full_name is missing or malformed")
+    return name
+
+
+def _int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"expected a positive number, got {type(value).__name__}")
+    return value
+
+
+def _sha(value: object) -> str:
+    if not isinstance(value, str) or not _SHA.match(value):
+        raise ValueError("head sha is missing or not 40 hex digits")
+    return value
+
+
+def _installation(payload: dict[str, Any]) -> int | None:
+    inst = payload.get("installation")
+    if isinstance(inst, dict) and isinstance(inst.get("id"), int):
+        return int(inst["id"])
+    return None
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]

@@ -1,0 +1,128 @@
+"""The review job against the fake GitHub: one review, updates on re-review, base config."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pydantic import SecretStr
+
+from review_bot.config.models import ReviewConfig
+from review_bot.config.service import ServiceConfig
+from review_bot.service.jobs import ReviewJob
+from review_bot.service.metrics import ServiceMetrics
+from review_bot.service.runner import RunnerDeps, run_job
+from review_bot.service.store import MemoryStore
+from review_bot.service.wiring import github_factory
+from tests.fakes.github_server import FakeGitHub, serve_fake_github
+from tests.service import fake_reviewer
+from tests.service.helpers import BASE_TREE, HEAD_TREE, REPO, sha
+
+
+@pytest.fixture
+def fake() -> Iterator[tuple[FakeGitHub, str]]:
+    gh = FakeGitHub()
+    gh.add_commit(sha("base"), BASE_TREE)
+    gh.add_commit(sha("head1"), HEAD_TREE)
+    gh.open_pr(REPO, 7, base=sha("base"), head=sha("head1"))
+    with serve_fake_github(gh) as url:
+        yield gh, url
+
+
+def deps(url: str, store: MemoryStore | None = None) -> RunnerDeps:
+    config = ServiceConfig(github_token=SecretStr("test-token"), github_api_url=url)
+    return RunnerDeps(
+        config=config,
+        store=store or MemoryStore(),
+        github=github_factory(config),
+        reviewer=fake_reviewer.review,
+        base_config=ReviewConfig(),
+        metrics=ServiceMetrics(),
+    )
+
+
+def push_job(head: str, action: str = "opened", delivery: str = "d1", before: str | None = None) -> ReviewJob:
+    return ReviewJob(
+        delivery_id=delivery, trigger="push", repo=REPO, number=7, action=action,
+        head_sha=head, before_sha=before, installation_id=42,
+    )
+
+
+async def test_opened_pr_gets_one_review_with_inline_comments_and_a_check(fake) -> None:
+    gh, url = fake
+    d = deps(url)
+    assert await run_job(push_job(sha("head1")), d) == "posted"
+    assert len(gh.reviews) == 1
+    spots = sorted((c["path"], c["line"]) for c in gh.live_comments())
+    assert spots == [("app.py", 5), ("util.py", 2)]
+    body = next(c["body"] for c in gh.live_comments() if c["path"] == "app.py")
+    assert "```suggestion\n    return ast.literal_eval(x)\n```" in body
+    assert gh.check_runs[0]["conclusion"] == "failure"
+    assert gh.check_runs[0]["head_sha"] == sha("head1")
+
+
+async def test_the_same_job_twice_posts_once_even_with_a_fresh_store(fake) -> None:
+    gh, url = fake
+    assert await run_job(push_job(sha("head1")), deps(url)) == "posted"
+    # a new store forgets the marker: the key in the review body on GitHub still holds
+    assert await run_job(push_job(sha("head1")), deps(url)) == "already_posted"
+    assert len(gh.reviews) == 1
+    assert len(gh.live_comments()) == 2
+
+
+async def test_synchronize_reviews_only_changed_files_and_updates_comments(fake, tmp_path, monkeypatch) -> None:
+    gh, url = fake
+    log = tmp_path / "log.jsonl"
+    monkeypatch.setenv("FAKE_REVIEWER_LOG", str(log))
+    store = MemoryStore()
+    await run_job(push_job(sha("head1")), deps(url, store))
+    fixed = {**HEAD_TREE, "util.py": "def helper():\n    return 2\n"}
+    gh.add_commit(sha("head2"), fixed)
+    gh.push(REPO, 7, sha("head2"))
+    job = push_job(sha("head2"), "synchronize", "d2", before=sha("head1"))
+    assert await run_job(job, deps(url, store)) == "posted"
+    runs = [line for line in log.read_text().splitlines()]
+    assert '"paths": ["util.py"]' in runs[1]
+    assert len(gh.reviews) == 1, "re-review must update the review, not add one"
+    live = gh.live_comments()
+    active = [c for c in live if "resolved" not in c["body"]]
+    assert [(c["path"], c["line"]) for c in active] == [("app.py", 5)]
+    assert any(c["path"] == "util.py" and "Resolved" in c["body"] for c in live)
+    assert "earlier finding(s)" in gh.reviews[0]["body"]
+
+
+async def test_config_comes_from_the_base_branch_not_the_pr(fake) -> None:
+    gh, url = fake
+    sneaky = {**HEAD_TREE, ".review-bot.toml": '[review.tools]\ndisabled = ["fake"]\n'}
+    gh.add_commit(sha("sneaky"), sneaky)
+    gh.push(REPO, 7, sha("sneaky"))
+    assert await run_job(push_job(sha("sneaky")), deps(url)) == "posted"
+    assert len(gh.live_comments()) == 2
+
+
+async def test_base_config_can_switch_checks_off(fake) -> None:
+    gh, url = fake
+    gh.add_commit(sha("base-off"), {**BASE_TREE, ".review-bot.toml": '[review.tools]\ndisabled = ["fake"]\n'})
+    gh.open_pr(REPO, 8, base=sha("base-off"), head=sha("head1"))
+    job = push_job(sha("head1")).model_copy(update={"number": 8})
+    assert await run_job(job, deps(url)) == "posted"
+    assert gh.live_comments() == []
+
+
+async def test_review_command_needs_write_access(fake) -> None:
+    gh, url = fake
+    job = ReviewJob(
+        delivery_id="c1", trigger="command", repo=REPO, number=7, action="review_command",
+        installation_id=42, requested_by="mallory", priority=0,
+    )
+    assert await run_job(job, deps(url)) == "skipped"
+    assert gh.reviews == []
+    gh.permissions[(REPO, "alice")] = "write"
+    assert await run_job(job.model_copy(update={"requested_by": "alice"}), deps(url)) == "posted"
+    assert len(gh.reviews) == 1
+
+
+async def test_a_stale_head_is_skipped(fake) -> None:
+    gh, url = fake
+    assert await run_job(push_job(sha("old")), deps(url)) == "skipped"
+    assert gh.reviews == []
