@@ -1,0 +1,408 @@
+"""The conversation manager: chunks → (reviewer ∥ security) → coder → merged findings.
+
+Per chunk, the reviewer and the security agent run concurrently (``asyncio.gather`` over two
+fresh AutoGen agents, each with its own model client); the coder follows for the findings
+worth fixing, and each patch is checked (:mod:`.fixes`) before it becomes a suggestion.
+Chunks run concurrently up to ``max_concurrent_chunks``. A failing agent costs only its own
+chunk (``Failure(component="agent:<role>")``); a spent budget turns the remaining turns into
+skips. Implements ``review_bot.pipeline.AgentRunner``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+from autogen_core.models import ChatCompletionClient
+from pydantic import BaseModel
+
+from review_bot.agents.client import CompletionCache, ModelPolicy, Redact, ReviewModelClient, direct
+from review_bot.agents.definitions import CODER, REVIEWER, SECURITY, AgentSpec, make_agent
+from review_bot.agents.schemas import (
+    AgentFinding,
+    CoderOutput,
+    ReviewerOutput,
+    SecurityOutput,
+    Triage,
+)
+from review_bot.agents.tools import ChangeTools, FileAnalyzer, numbered_lines
+from review_bot.agents.tracing import NullTracer, Tracer
+from review_bot.agents.usage import BudgetExhausted, UsageLedger
+from review_bot.change import ChangeSet
+from review_bot.config.model import ModelConfig
+from review_bot.config.models import ReviewConfig
+from review_bot.errors import ReviewError
+from review_bot.events import EventSink
+from review_bot.filtering import in_change
+from review_bot.findings import Failure, Finding, Skip, severity_at_least
+from review_bot.orchestration.chunking import Chunk, plan_chunks
+from review_bot.orchestration.fixes import check_fix
+from review_bot.pipeline import AgentPhaseResult
+from review_bot.prompts import (
+    Excerpt,
+    FixRequest,
+    ToolFindingRef,
+    fix_prompt,
+    review_prompt,
+)
+from review_bot.tokens import count_tokens
+
+__all__ = ["ClientFactory", "ConversationManager", "ToolFindings"]
+
+T = TypeVar("T", bound=BaseModel)
+ClientFactory = Callable[[str], ChatCompletionClient]
+"""Makes a NEW inner model client for one agent turn, given the role."""
+
+_FIX_CONTEXT = 8
+_FIX_MIN_CONFIDENCE = 0.5
+_PROMPT_OVERHEAD = 300  # tokens of chunk.md's own text and the excerpt labels
+
+
+class ToolFindings(Protocol):
+    """What the agents need of the tools phase (``review_bot.tools.ToolPhaseResult``)."""
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """The tools' findings."""
+
+
+@dataclass
+class _Review:
+    """Mutable state of one review's agent phase."""
+
+    change: ChangeSet
+    config: ReviewConfig
+    events: EventSink
+    ledger: UsageLedger
+    tools: ChangeTools
+    tool_ids: dict[str, Finding]
+    findings: list[Finding] = field(default_factory=list)
+    triage: dict[str, Triage] = field(default_factory=dict)
+    suggestions: dict[str, str] = field(default_factory=dict)
+    skipped: list[Skip] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    off_change: int = 0
+    retries: int = 0
+    summaries: list[str] = field(default_factory=list)
+
+
+class ConversationManager:
+    """Runs reviewer, security and coder over a change (the pipeline's ``AgentRunner``).
+
+    Args:
+        model: the model and the review's budgets.
+        client_factory: a NEW inner model client per agent turn (never shared).
+        redact: replaces secrets in everything sent to the model.
+        policy: runs each model call (the resilience stack); default direct.
+        cache: completion cache; default none.
+        analyzer: runs a named analyzer on one file (agent tool, fix checks); None: none.
+        tracer: Langfuse or nothing.
+    """
+
+    def __init__(
+        self,
+        model: ModelConfig,
+        client_factory: ClientFactory,
+        *,
+        redact: Redact,
+        policy: ModelPolicy = direct,
+        cache: CompletionCache | None = None,
+        analyzer: FileAnalyzer | None = None,
+        tracer: Tracer | None = None,
+    ) -> None:
+        self._model = model
+        self._factory = client_factory
+        self._redact = redact
+        self._policy = policy
+        self._cache = cache
+        self._analyzer = analyzer
+        self._tracer: Tracer = tracer or NullTracer()
+
+    def _excerpt_budget(self) -> int:
+        largest_system = max(
+            count_tokens(spec.system_prompt().text, self._model.model)
+            for spec in (REVIEWER, SECURITY)
+        )
+        return self._model.chunk_token_budget - largest_system - _PROMPT_OVERHEAD
+
+    async def run(
+        self,
+        change: ChangeSet,
+        tools: ToolFindings,
+        config: ReviewConfig,
+        events: EventSink,
+    ) -> AgentPhaseResult:
+        """Review ``change`` with the agents; never raises for a single agent's failure."""
+        ledger = UsageLedger(
+            token_budget=self._model.token_budget,
+            turn_cap=self._model.turn_cap,
+            prompt_price_per_mtok=self._model.prompt_price_per_mtok,
+            completion_price_per_mtok=self._model.completion_price_per_mtok,
+        )
+        tool_ids = {f"T{i + 1}": f for i, f in enumerate(tools.findings)}
+        state = _Review(
+            change=change,
+            config=config,
+            events=events,
+            ledger=ledger,
+            tools=ChangeTools(change, tools.findings, self._analyzer, events, self._tracer),
+            tool_ids=tool_ids,
+        )
+        budget = self._excerpt_budget()
+        # findings get a quarter of the excerpt budget, excerpts the rest
+        chunks, skips = plan_chunks(change, budget - budget // 4, model=self._model.model)
+        state.skipped.extend(skips)
+        events.emit("agents.planned", chunks=len(chunks), skipped_hunks=len(skips))
+        gate = asyncio.Semaphore(self._model.max_concurrent_chunks)
+
+        async def one(chunk: Chunk) -> None:
+            async with gate:
+                await self._chunk(state, chunk, len(chunks), budget // 4)
+
+        with self._tracer.observe(
+            "review", "agent", metadata={"files": len(change.files), "chunks": len(chunks)}
+        ):
+            await asyncio.gather(*(one(c) for c in chunks))
+        self._tracer.flush()
+        return self._result(state)
+
+    # -- one chunk ---------------------------------------------------------------------------
+
+    async def _chunk(self, state: _Review, chunk: Chunk, total: int, findings_budget: int) -> None:
+        label = f"{chunk.label}/{total}"
+        refs = self._tool_refs(state, chunk, findings_budget)
+        excerpts = list(chunk.excerpts)
+        files = len(state.change.files)
+        reviewer_task = review_prompt("reviewer", label, excerpts, refs, files).text
+        security_task = review_prompt("security", label, excerpts, refs, files).text
+        reviewer, security = await asyncio.gather(
+            self._turn(state, REVIEWER, label, reviewer_task, ReviewerOutput),
+            self._turn(state, SECURITY, label, security_task, SecurityOutput),
+        )
+        found: list[Finding] = []
+        for spec, output in ((REVIEWER, reviewer), (SECURITY, security)):
+            if output is None:
+                continue
+            assert isinstance(output, ReviewerOutput | SecurityOutput)
+            found += self._accept(state, spec, output.findings)
+            if output.summary:
+                state.summaries.append(output.summary)
+        if isinstance(security, SecurityOutput):
+            shown = {r.id for r in refs}
+            for verdict in security.triage:
+                if verdict.id in shown:
+                    state.triage[verdict.id] = verdict
+        state.findings.extend(found)
+        await self._fix(state, chunk, label, found, [r.id for r in refs])
+
+    def _tool_refs(self, state: _Review, chunk: Chunk, budget: int) -> list[ToolFindingRef]:
+        refs: list[ToolFindingRef] = []
+        used = 0
+        for ident, f in state.tool_ids.items():
+            if not chunk.covers(f.path, f.line, f.end_line):
+                continue
+            ref = ToolFindingRef(
+                id=ident,
+                path=f.path,
+                line=f.line,
+                end_line=f.end_line,
+                severity=f.severity,
+                rule_id=f.rule_id,
+                source=",".join(f.sources),
+                message=f.message,
+            )
+            size = count_tokens(f"{ref}", self._model.model)
+            if used + size > budget:
+                break
+            refs.append(ref)
+            used += size
+        return refs
+
+    def _accept(
+        self, state: _Review, spec: AgentSpec, proposed: Sequence[AgentFinding]
+    ) -> list[Finding]:
+        """Agent findings as Findings, minus (and counting) those off the change."""
+        kept = []
+        for item in proposed:
+            finding = Finding(
+                path=item.path,
+                line=item.line,
+                end_line=item.end_line or item.line,
+                severity=item.severity,
+                category=item.category,
+                rule_id=item.rule_id,
+                message=item.message,
+                sources=(spec.source,),
+                cwe=tuple(item.cwe),
+            )
+            if in_change(finding, state.change, state.config.filter_mode):
+                kept.append(finding)
+            else:
+                state.off_change += 1
+        return kept
+
+    async def _turn(
+        self, state: _Review, spec: AgentSpec, label: str, task: str, schema: type[T]
+    ) -> T | None:
+        """One agent's turn on one chunk; failures and budget stops are recorded, not raised."""
+        from review_bot.orchestration.turns import run_structured
+
+        reason = state.ledger.exhausted()
+        if reason is not None:
+            state.skipped.append(
+                Skip(kind="agent", name=f"{spec.role} chunk {label}", reason=reason)
+            )
+            return None
+        client = ReviewModelClient(
+            self._factory(spec.role),
+            agent=spec.role,
+            model=self._model.model,
+            redact=self._redact,
+            events=state.events,
+            ledger=state.ledger,
+            policy=self._policy,
+            cache=self._cache,
+            tracer=self._tracer,
+            labels={"chunk": label},
+            cache_scope=self._cache_scope(spec),
+        )
+        tools = state.tools.for_agent(spec.role) if spec.uses_tools else []
+        agent = make_agent(spec, client, tools, max_tool_iterations=self._model.max_tool_iterations)
+        state.events.emit("agent.started", agent=spec.role, chunk=label)
+        status = "ok"
+        try:
+            with self._tracer.observe(f"{spec.role} chunk {label}", "agent"):
+                output, retried = await run_structured(agent, task, schema)
+            state.retries += int(retried)
+            return output
+        except BudgetExhausted as exc:
+            status = "skipped"
+            state.skipped.append(
+                Skip(kind="agent", name=f"{spec.role} chunk {label}", reason=str(exc))
+            )
+            return None
+        except ReviewError as exc:
+            status = "failed"
+            state.failures.append(Failure(component=spec.source, reason=f"chunk {label}: {exc}"))
+            return None
+        finally:
+            await client.close()
+            state.events.emit("agent.finished", agent=spec.role, chunk=label, status=status)
+
+    def _cache_scope(self, spec: AgentSpec) -> dict[str, Any]:
+        return {
+            "provider": self._model.base_url or "openai",
+            "temperature": self._model.temperature,
+            "prompt_version": spec.system_prompt().version,
+        }
+
+    # -- the coder ---------------------------------------------------------------------------
+
+    async def _fix(
+        self, state: _Review, chunk: Chunk, label: str, found: list[Finding], tool_ids: list[str]
+    ) -> None:
+        if self._model.max_fixes_per_chunk == 0:
+            return
+        candidates: dict[str, Finding] = {}
+        for i, f in enumerate(found):
+            if severity_at_least(f.severity, "medium"):
+                candidates[f"F{i + 1}"] = f
+        for ident in tool_ids:
+            f = state.tool_ids[ident]
+            verdict = state.triage.get(ident)
+            if verdict is not None and verdict.verdict == "reject":
+                continue
+            if severity_at_least(f.severity, "medium") and in_change(
+                f, state.change, state.config.filter_mode
+            ):
+                candidates[ident] = f
+        chosen = dict(list(candidates.items())[: self._model.max_fixes_per_chunk])
+        requests = []
+        for ident, f in chosen.items():
+            file = state.change.file(f.path)
+            if file is None or file.new_content is None:
+                continue
+            first, last = max(1, f.line - _FIX_CONTEXT), f.end_line + _FIX_CONTEXT
+            body = numbered_lines(file, first, last)
+            last = min(last, len(file.new_content.splitlines()))
+            excerpt = Excerpt(f.path, file.language, first, last, body)
+            requests.append(
+                FixRequest(
+                    ident, f.path, f.line, f.end_line, f.severity, f.rule_id, f.message, excerpt
+                )
+            )
+        if not requests:
+            return
+        output = await self._turn(state, CODER, label, fix_prompt(requests).text, CoderOutput)
+        if output is None:
+            return
+        baselines: dict[str, dict[str, Any]] = {}
+        for patch in output.patches:
+            target = chosen.get(patch.finding_id)
+            file = state.change.file(patch.path)
+            if target is None or file is None:
+                continue
+            check = await check_fix(
+                target, patch, file, self._analyzer, baselines.setdefault(file.path, {})
+            )
+            state.events.emit(
+                "agent.fix",
+                chunk=label,
+                finding=patch.finding_id,
+                path=patch.path,
+                accepted=check.suggestion is not None,
+                reason=check.reason,
+            )
+            if check.suggestion is not None:
+                key = patch.finding_id if patch.finding_id.startswith("T") else _key(target)
+                state.suggestions[key] = check.suggestion
+
+    # -- merge -------------------------------------------------------------------------------
+
+    def _result(self, state: _Review) -> AgentPhaseResult:
+        findings = []
+        for f in state.findings:
+            suggestion = state.suggestions.get(_key(f))
+            findings.append(f.model_copy(update={"suggestion": suggestion}) if suggestion else f)
+        triaged = []
+        for ident, f in state.tool_ids.items():
+            triaged.append(_triaged(f, state.triage.get(ident), state.suggestions.get(ident)))
+        stats: dict[str, object] = {
+            **state.ledger.stats(),
+            "agent_findings_outside_change": state.off_change,
+            "agent_corrective_retries": state.retries,
+        }
+        summary = " ".join(dict.fromkeys(s.strip() for s in state.summaries if s.strip()))
+        return AgentPhaseResult(
+            findings=tuple(findings),
+            tool_findings=tuple(triaged),
+            skipped=tuple(state.skipped),
+            failures=tuple(state.failures),
+            stats=stats,
+            summary=summary[:1_000],
+        )
+
+
+def _key(f: Finding) -> str:
+    return f"{f.path}\0{f.line}\0{f.end_line}\0{f.rule_id}\0{f.sources}"
+
+
+def _triaged(f: Finding, verdict: Triage | None, suggestion: str | None) -> Finding:
+    """A tool finding after the security agent's triage (never dropped on a model's word)."""
+    update: dict[str, Any] = {}
+    if suggestion:
+        update["suggestion"] = suggestion
+    if verdict is not None:
+        update["sources"] = tuple(dict.fromkeys((*f.sources, SECURITY.source)))
+        if verdict.verdict == "downgrade" and verdict.severity is not None:
+            if severity_at_least(f.severity, verdict.severity):
+                update["severity"] = verdict.severity
+            update["message"] = f"{f.message} (security review: {verdict.reason})"
+        elif verdict.verdict == "reject":
+            update["severity"] = "info"
+            update["message"] = (
+                f"{f.message} (security review: likely false positive: {verdict.reason})"
+            )
+    return f.model_copy(update=update) if update else f
