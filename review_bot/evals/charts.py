@@ -24,9 +24,16 @@ def _text(x: float, y: float, body: str, **attrs: str) -> str:
 
 
 def bar_chart(
-    title: str, series: Sequence[str], rows: Sequence[tuple[str, Sequence[float | None]]]
+    title: str,
+    series: Sequence[str],
+    rows: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    show_missing: bool = True,
 ) -> str:
-    """Horizontal grouped bars: one group per row label, one bar per series (0..1)."""
+    """Horizontal grouped bars: one group per row label, one bar per series (0..1).
+
+    ``show_missing=False`` leaves a series out silently where it does not apply.
+    """
     group_h = len(series) * _BAR_H + _GAP
     top = 46
     height = top + len(rows) * group_h + 30
@@ -56,7 +63,8 @@ def bar_chart(
             y = y0 + s * _BAR_H
             colour = SERIES_COLOURS[s % len(SERIES_COLOURS)]
             if value is None:
-                out.append(_text(_LABEL_W + 4, y + 11, "n/a", fill="#9ca3af"))
+                if show_missing:
+                    out.append(_text(_LABEL_W + 4, y + 11, "n/a", fill="#9ca3af"))
                 continue
             w = max(0.0, min(1.0, value)) * _PLOT_W
             tip = escape(f"{label} {series[s]}: {value:.1%}")
@@ -103,11 +111,16 @@ def scatter_chart(
         out.append(_text(left - 6, y + 4, f"{tick:.0%}", text_anchor="end", fill="#6b7280"))
         x = left + plot_w * tick
         out.append(_text(x, top + plot_h + 16, f"{x_max * tick:.4g}", text_anchor="middle"))
+    placed: list[tuple[float, float]] = []
     for i, (label, x, value) in enumerate(points):
         if value is None:
             continue
         cx = left + plot_w * (x / x_max)
         cy = top + plot_h * (1 - value)
+        label_y = cy - 8
+        while any(abs(px - cx) < 120 and abs(py - label_y) < 13 for px, py in placed):
+            label_y -= 13  # stack labels of nearby points instead of overprinting them
+        placed.append((cx, label_y))
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
         out.append(
             f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{colour}">'
@@ -115,6 +128,6 @@ def scatter_chart(
         )
         anchor = "end" if cx > left + plot_w * 0.8 else "start"
         dx = -9 if anchor == "end" else 9
-        out.append(_text(cx + dx, cy - 8, label, text_anchor=anchor))
+        out.append(_text(cx + dx, label_y, label, text_anchor=anchor))
     out.append("</svg>")
     return "\n".join(out)

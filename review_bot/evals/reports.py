@@ -27,6 +27,14 @@ SUMMARY_JSON = "summary.json"
 SUMMARY_MD = "summary.md"
 SUMMARY_HTML = "report.html"
 
+_RUN_DEFAULTS: dict[str, object] = {
+    "mode": "?",
+    "model": None,
+    "tolerance": "?",
+    "run_hash": "",
+    "wall_s": "n/a",
+}
+
 
 def _html_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
@@ -60,6 +68,7 @@ def _charts(summary: Summary) -> dict[str, str]:
             "Recall per label category, precision per finding category",
             ("recall", "precision"),
             per_category,
+            show_missing=False,
         ),
         "chart_cost": scatter_chart("Cost vs recall per source", x_label, "recall", points),
     }
@@ -112,7 +121,7 @@ def render_html(summary: Summary, results: Sequence[CaseResult]) -> str:
         for r in results
     ]
     return template.render(
-        run=summary.run,
+        run={**_RUN_DEFAULTS, **summary.run},
         overall=summary.overall,
         pct=fmt_ratio,
         results=cases,

@@ -125,6 +125,10 @@ async def run_cases(
         async with asyncio.TaskGroup() as group:
             for case in todo:
                 group.create_task(worker(case))
+    except BaseExceptionGroup as group:
+        # a bug in one review stops the run (the other cases are cancelled); show that error
+        # itself rather than a group of one, so the CLI's error boundary names it
+        raise group.exceptions[0] from None
     finally:
         store.close()
     return [results[c.id] for c in cases]
