@@ -125,7 +125,7 @@ async def _run(
     key = job_key(job.repo, job.number, pr.head_sha, config_hash, nonce)
     if await deps.store.get(f"posted:{key}") is not None:
         return "already_posted", None
-    lease = cfg.review_timeout_s + 60
+    lease = float(cfg.visibility_timeout_s)  # the broker deems the holder dead after this too
     if not await deps.store.claim(f"lock:{key}", lease):
         raise JobBusy(f"{job.repo}#{job.number}: job {key} is being reviewed by another worker")
     slot_name = f"repo:{job.repo}"
