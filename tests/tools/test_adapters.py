@@ -1,0 +1,205 @@
+"""Each analyzer against the real tool on small files with known defects."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from tools_helpers import added_file, modified_file
+
+from review_bot.change import FileChange
+from review_bot.config.models import ToolsConfig
+from review_bot.findings import Finding
+from review_bot.tools.bandit import BanditAnalyzer
+from review_bot.tools.base import CommandAnalyzer
+from review_bot.tools.ruff import RuffAnalyzer
+from review_bot.tools.sandbox import SubprocessRunner, materialize
+from review_bot.tools.secrets import SecretsAnalyzer
+from review_bot.tools.semgrep import SemgrepAnalyzer
+from review_bot.tools.shellcheck import ShellcheckAnalyzer
+from review_bot.tools.suppressions import neutralize_added_suppressions
+
+CONFIG = ToolsConfig(timeout_s=120)
+
+PY_BAD = """\
+import subprocess
+
+import yaml
+
+
+def run(cmd):
+    subprocess.call(cmd, shell=True)  # nosec
+    return undefined_thing  # noqa: F821
+
+
+def load(text):
+    return yaml.load(text)  # nosemgrep
+"""
+
+AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
+GH_TOKEN = "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"
+
+
+async def _analyze(analyzer: CommandAnalyzer, files: list[FileChange], root: Path) -> list[Finding]:
+    materialize(files, root, content=neutralize_added_suppressions)
+    result = await analyzer.analyze(files, root, SubprocessRunner(), CONFIG)
+    assert result.run.status == "ok", result.run.reason
+    assert result.run.version
+    assert result.run.files == tuple(f.path for f in files)
+    return list(result.findings)
+
+
+def _require_semgrep() -> None:
+    if SemgrepAnalyzer().executable() is None:
+        pytest.fail("semgrep is not installed: pip install -e '.[semgrep]' (CI installs it)")
+
+
+async def test_ruff_reports_undefined_name_at_its_line_despite_noqa(workdir: Path) -> None:
+    findings = await _analyze(RuffAnalyzer(), [added_file("pkg/app.py", PY_BAD, "python")], workdir)
+    undefined = [f for f in findings if f.rule_id == "F821"]
+    assert [(f.path, f.line, f.end_line) for f in undefined] == [("pkg/app.py", 8, 8)]
+    assert undefined[0].severity == "high"
+    assert undefined[0].category == "bug"
+    assert undefined[0].sources == ("tool:ruff",)
+    assert "undefined_thing" in undefined[0].message
+
+
+async def test_ruff_ignores_a_hostile_config_in_the_change(workdir: Path) -> None:
+    hostile = added_file(
+        "pyproject.toml", '[tool.ruff]\nexclude = ["*"]\n[tool.ruff.lint]\nignore = ["ALL"]\n'
+    )
+    ruff_toml = added_file("ruff.toml", 'exclude = ["*"]\n[lint]\nselect = []\n')
+    app = added_file("app.py", PY_BAD, "python")
+    materialize([hostile, ruff_toml], workdir)
+    findings = await _analyze(RuffAnalyzer(), [app], workdir)
+    assert any(f.rule_id == "F821" for f in findings)
+
+
+async def test_ruff_reports_syntax_errors_as_bugs(workdir: Path) -> None:
+    findings = await _analyze(RuffAnalyzer(), [added_file("broken.py", "x = (\n")], workdir)
+    assert findings
+    assert findings[0].rule_id == "invalid-syntax"
+    assert findings[0].severity == "high"
+
+
+async def test_bandit_finds_shell_true_and_yaml_load_with_cwe_despite_nosec(workdir: Path) -> None:
+    hostile = [
+        added_file(".bandit", "[bandit]\nskips = B602,B506\nexclude = *\n"),
+        added_file("setup.cfg", "[bandit]\nskips = B602,B506\n"),
+        added_file("pyproject.toml", '[tool.bandit]\nskips = ["B602", "B506"]\n'),
+    ]
+    materialize(hostile, workdir)
+    findings = await _analyze(BanditAnalyzer(), [added_file("app.py", PY_BAD, "python")], workdir)
+    by_rule = {f.rule_id: f for f in findings}
+    assert by_rule["B602"].line == 7
+    assert by_rule["B602"].cwe == ("CWE-78",)
+    assert by_rule["B602"].severity == "high"
+    assert by_rule["B506"].line == 12
+    assert by_rule["B506"].cwe == ("CWE-20",)
+    assert all(f.category == "security" and f.sources == ("tool:bandit",) for f in findings)
+
+
+SEMGREP_PY = """\
+import hashlib
+import pickle
+import subprocess
+import tempfile
+
+import yaml
+
+
+def handler(cmd, data, cur, uid):
+    subprocess.run(cmd, shell=True)  # nosemgrep
+    subprocess.run("ls -l", shell=True)
+    yaml.load(data)
+    yaml.load(data, Loader=yaml.SafeLoader)
+    pickle.loads(data)
+    cur.execute("select * from t where id = %s" % uid)
+    cur.execute("select * from t where id = %s", (uid,))
+    tempfile.mktemp()
+    return hashlib.md5(data).hexdigest()
+"""
+
+SEMGREP_JS = """\
+const cp = require("child_process");
+function render(el, input) {
+  el.innerHTML = input;
+  cp.exec("convert " + input);
+  eval(input);
+}
+"""
+
+
+async def test_semgrep_reports_our_rules_at_their_lines(workdir: Path) -> None:
+    _require_semgrep()
+    hostile = [
+        added_file(".semgrep.yml", "rules: []\n"),
+        added_file(".semgrepignore", "*\n"),
+    ]
+    materialize(hostile, workdir)
+    files = [
+        added_file("svc/h.py", SEMGREP_PY, "python"),
+        added_file("ui.js", SEMGREP_JS, "javascript"),
+    ]
+    findings = await _analyze(SemgrepAnalyzer(), files, workdir)
+    got = {(f.path, f.line, f.rule_id) for f in findings}
+    assert got == {
+        ("svc/h.py", 10, "python-subprocess-shell-true"),
+        ("svc/h.py", 12, "python-yaml-unsafe-load"),
+        ("svc/h.py", 14, "python-unsafe-deserialization"),
+        ("svc/h.py", 15, "python-sql-string-formatting"),
+        ("svc/h.py", 17, "python-tempfile-mktemp"),
+        ("svc/h.py", 18, "python-weak-hash"),
+        ("ui.js", 3, "js-inner-html"),
+        ("ui.js", 4, "js-child-process-exec"),
+        ("ui.js", 5, "js-eval-non-literal"),
+    }
+    shell = next(f for f in findings if f.rule_id == "python-subprocess-shell-true")
+    assert shell.cwe == ("CWE-78",)
+    assert shell.severity == "high"
+    assert shell.sources == ("tool:semgrep",)
+
+
+async def test_secrets_found_without_the_value_in_any_output(workdir: Path) -> None:
+    text = (
+        "[default]\n"
+        f"aws_access_key_id = {AWS_KEY}\n"
+        f'token = "{GH_TOKEN}"  # pragma: allowlist secret\n'
+    )
+    files = [added_file("deploy/credentials.ini", text)]
+    materialize(files, workdir, content=neutralize_added_suppressions)
+    analyzer = SecretsAnalyzer()
+    result = await analyzer.analyze(files, workdir, SubprocessRunner(), CONFIG)
+    assert result.run.status == "ok", result.run.reason
+    lines = {(f.line, f.rule_id) for f in result.findings}
+    assert (2, "AWS Access Key") in lines
+    assert (3, "GitHub Token") in lines
+    for finding in result.findings:
+        assert finding.cwe == ("CWE-798",)
+        assert finding.severity == "high"
+        assert finding.category == "security"
+    dumped = result.model_dump_json()
+    assert AWS_KEY not in dumped
+    assert GH_TOKEN not in dumped
+
+
+async def test_secrets_honour_an_allowlist_pragma_that_was_already_there(workdir: Path) -> None:
+    text = f'key = "{AWS_KEY}"  # pragma: allowlist secret\nother = 1\n'
+    files = [modified_file("settings.py", text, added=[2], language="python")]
+    materialize(files, workdir, content=neutralize_added_suppressions)
+    result = await SecretsAnalyzer().analyze(files, workdir, SubprocessRunner(), CONFIG)
+    assert result.run.status == "ok"
+    assert result.findings == ()
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck binary not installed")
+async def test_shellcheck_reports_despite_an_added_disable_directive(workdir: Path) -> None:
+    script = "#!/bin/sh\n# shellcheck disable=SC2086,SC2115\nrm -rf $1/*\n"
+    materialize([added_file(".shellcheckrc", "disable=all\n")], workdir)
+    findings = await _analyze(
+        ShellcheckAnalyzer(), [added_file("bin/clean.sh", script, "shell")], workdir
+    )
+    rules = {(f.path, f.line, f.rule_id) for f in findings}
+    assert ("bin/clean.sh", 3, "SC2086") in rules
+    assert ("bin/clean.sh", 3, "SC2115") in rules

@@ -1,0 +1,109 @@
+"""Parsers on recorded real-format output, for tools not installed here (eslint)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tools_helpers import ScriptedRunner, added_file
+
+from review_bot.config.models import ToolsConfig
+from review_bot.tools import EslintAnalyzer, SemgrepAnalyzer
+
+# Recorded from `eslint -f json` (ESLint 9) on a file with eval and a syntax error.
+ESLINT_JSON = [
+    {
+        "filePath": "{root}/web/app.js",
+        "messages": [
+            {
+                "ruleId": "no-eval",
+                "severity": 2,
+                "message": "eval can be harmful.",
+                "line": 3,
+                "column": 3,
+                "nodeType": "CallExpression",
+                "messageId": "unexpected",
+                "endLine": 3,
+                "endColumn": 14,
+            },
+            {
+                "ruleId": "no-unreachable",
+                "severity": 1,
+                "message": "Unreachable code.",
+                "line": 5,
+                "column": 3,
+                "endLine": 6,
+                "endColumn": 4,
+            },
+        ],
+        "suppressedMessages": [],
+        "errorCount": 1,
+        "warningCount": 1,
+    },
+    {
+        "filePath": "{root}/web/broken.js",
+        "messages": [
+            {
+                "ruleId": None,
+                "fatal": True,
+                "severity": 2,
+                "message": "Parsing error: Unexpected token )",
+                "line": 1,
+                "column": 9,
+            }
+        ],
+    },
+]
+
+
+class RootedRunner(ScriptedRunner):
+    """Substitutes the sandbox directory into recorded output, as the real tool would."""
+
+    def __init__(self, template: str, exit_code: int = 1) -> None:
+        super().__init__(template, exit_code=exit_code)
+        self.template = template
+
+    async def run(self, argv, *, cwd, limits, env=None):  # type: ignore[no-untyped-def]
+        self.stdout = self.template.replace("{root}", str(cwd))
+        return await super().run(argv, cwd=cwd, limits=limits, env=env)
+
+
+async def test_eslint_output_becomes_findings(tmp_path: Path) -> None:
+    analyzer = EslintAnalyzer("/bin/true")  # any existing executable: the runner is fake
+    files = [added_file("web/app.js", "x\n" * 6, "javascript"), added_file("web/broken.js", "f(\n")]
+    runner = RootedRunner(json.dumps(ESLINT_JSON))
+    result = await analyzer.analyze(files, tmp_path, runner, ToolsConfig())
+    assert result.run.status == "ok"
+    got = [(f.path, f.line, f.end_line, f.rule_id, f.severity, f.category) for f in result.findings]
+    assert got == [
+        ("web/app.js", 3, 3, "no-eval", "high", "security"),
+        ("web/app.js", 5, 6, "no-unreachable", "low", "correctness"),
+        ("web/broken.js", 1, 1, "parse-error", "high", "bug"),
+    ]
+    argv = runner.calls[-1]
+    assert "--no-config-lookup" in argv
+    assert "--no-inline-config" in argv
+
+
+async def test_eslint_skips_typescript_and_the_argv_uses_our_config() -> None:
+    analyzer = EslintAnalyzer()
+    assert analyzer.applies_to(added_file("a.js", "x\n"))
+    assert not analyzer.applies_to(added_file("a.ts", "x\n", "typescript"))
+
+
+async def test_semgrep_output_without_results_fails_the_run(tmp_path: Path) -> None:
+    analyzer = SemgrepAnalyzer("/bin/true")
+    runner = RootedRunner(json.dumps({"errors": [{"message": "boom"}]}), exit_code=0)
+    result = await analyzer.analyze([added_file("a.py", "x\n")], tmp_path, runner, ToolsConfig())
+    assert result.run.status == "failed"
+    assert "results" in result.run.reason
+
+
+async def test_semgrep_argv_disables_metrics_version_check_and_nosem(tmp_path: Path) -> None:
+    runner = RootedRunner(json.dumps({"results": [], "errors": []}), exit_code=0)
+    analyzer = SemgrepAnalyzer("/bin/true")
+    await analyzer.analyze([added_file("a.py", "x\n")], tmp_path, runner, ToolsConfig())
+    argv = runner.calls[-1]
+    for flag in ("--metrics=off", "--disable-version-check", "--disable-nosem", "--json"):
+        assert flag in argv
+    assert analyzer.env(tmp_path)["SEMGREP_SEND_METRICS"] == "off"

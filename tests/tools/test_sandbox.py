@@ -1,0 +1,111 @@
+"""The sandboxed runner: env scrubbing, limits, timeouts, output caps, safe materialization."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from tools_helpers import added_file, process_alive, same_dir
+
+from review_bot.errors import InputError, ToolMissing
+from review_bot.tools.sandbox import Limits, SubprocessRunner, materialize
+
+LIMITS = Limits(timeout_s=30, memory_mb=1024, cpu_s=30, max_output_bytes=1_000_000)
+
+
+async def test_env_is_scrubbed_of_credentials(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-parent-secret")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_parent")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-parent")
+    monkeypatch.setenv("REDIS_URL", "redis://secret@host")
+    result = await SubprocessRunner().run(["env"], cwd=workdir, limits=LIMITS)
+    names = {line.split("=", 1)[0] for line in result.stdout.splitlines()}
+    assert result.exit_code == 0
+    assert "PATH" in names
+    assert {"OPENAI_API_KEY", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "REDIS_URL"}.isdisjoint(
+        names
+    )
+    assert "sk-parent-secret" not in result.stdout
+    home = next(line for line in result.stdout.splitlines() if line.startswith("HOME="))
+    assert home != f"HOME={os.environ.get('HOME')}"
+    assert "LANG=C.UTF-8" in result.stdout.splitlines()
+
+
+async def test_explicit_tool_vars_pass_but_credentials_are_refused(workdir: Path) -> None:
+    runner = SubprocessRunner()
+    result = await runner.run(["env"], cwd=workdir, limits=LIMITS, env={"SEMGREP_X": "1"})
+    assert "SEMGREP_X=1" in result.stdout.splitlines()
+    with pytest.raises(InputError, match="OPENAI_API_KEY"):
+        await runner.run(["env"], cwd=workdir, limits=LIMITS, env={"OPENAI_API_KEY": "k"})
+
+
+async def test_runs_in_the_given_directory(workdir: Path) -> None:
+    result = await SubprocessRunner().run(["pwd"], cwd=workdir, limits=LIMITS)
+    assert same_dir(result.stdout.strip(), workdir)
+
+
+async def test_timeout_kills_the_whole_process_group(workdir: Path) -> None:
+    pidfile = workdir / "child.pid"
+    script = f"sleep 30 & echo $! > {pidfile}; wait"
+    limits = LIMITS.model_copy(update={"timeout_s": 1.0})
+    result = await SubprocessRunner().run(["sh", "-c", script], cwd=workdir, limits=limits)
+    assert result.timed_out
+    assert result.exit_code is None
+    assert not process_alive(int(pidfile.read_text()))
+
+
+async def test_output_cap_kills_and_marks_truncated(workdir: Path) -> None:
+    limits = LIMITS.model_copy(update={"max_output_bytes": 10_000})
+    result = await SubprocessRunner().run(["yes"], cwd=workdir, limits=limits)
+    assert result.truncated
+    assert result.exit_code is None
+    assert len(result.stdout) + len(result.stderr) <= 10_000
+
+
+async def test_memory_limit_applies_in_the_child(workdir: Path) -> None:
+    code = "x = bytearray(512 * 1024 * 1024)"
+    limits = LIMITS.model_copy(update={"memory_mb": 256})
+    result = await SubprocessRunner().run([sys.executable, "-c", code], cwd=workdir, limits=limits)
+    assert result.exit_code != 0
+    assert "MemoryError" in result.stderr
+
+
+async def test_core_dumps_are_off(workdir: Path) -> None:
+    result = await SubprocessRunner().run(["sh", "-c", "ulimit -c"], cwd=workdir, limits=LIMITS)
+    assert result.stdout.strip() == "0"
+
+
+async def test_missing_executable_raises_tool_missing(workdir: Path) -> None:
+    with pytest.raises(ToolMissing, match="no-such-tool-xyz"):
+        await SubprocessRunner().run(["no-such-tool-xyz"], cwd=workdir, limits=LIMITS)
+
+
+def test_materialize_writes_relative_paths(workdir: Path) -> None:
+    written = materialize(
+        [added_file("pkg/sub/a.py", "x = 1\n"), added_file("b.sh", "echo\n")], workdir
+    )
+    assert [f.path for f in written] == ["pkg/sub/a.py", "b.sh"]
+    assert (workdir / "pkg/sub/a.py").read_text() == "x = 1\n"
+
+
+@pytest.mark.parametrize("bad", ["/etc/passwd", "../escape.py", "a/../../b.py", "a//b", ""])
+def test_materialize_refuses_escaping_paths(workdir: Path, bad: str) -> None:
+    with pytest.raises(InputError, match="path"):
+        materialize([added_file(bad, "x\n")], workdir)
+    assert not (workdir.parent / "escape.py").exists()
+
+
+def test_materialize_never_follows_symlinks(workdir: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (workdir / "link").symlink_to(outside)
+    (workdir / "f.py").symlink_to(outside / "target.py")
+    with pytest.raises(InputError, match="link"):
+        materialize([added_file("link/x.py", "x\n")], workdir)
+    with pytest.raises(InputError):
+        materialize([added_file("f.py", "x\n")], workdir)
+    assert list(outside.iterdir()) == []
