@@ -206,14 +206,14 @@ def _hunk(lines: Sequence[str], hunk: UHunk, path: str) -> ParsedHunk:
     removed: set[int] = set()
     added_text: list[tuple[int, str]] = []
     for line in hunk:
-        new_no, old_no = line.target_line_no or 0, line.source_line_no or 0
-        if line.is_added:
-            added.add(new_no)
-            added_text.append((new_no, _strip_eol(line.value)))
-        elif line.is_context:
-            context.add(new_no)
-        elif line.is_removed:
-            removed.add(old_no)
+        kind = line.line_type
+        if kind == "+":
+            added.add(line.target_line_no or 0)
+            added_text.append((line.target_line_no or 0, _strip_eol(line.value)))
+        elif kind == " ":
+            context.add(line.target_line_no or 0)
+        elif kind == "-":
+            removed.add(line.source_line_no or 0)
     return ParsedHunk(
         old_start=hunk.source_start,
         old_length=hunk.source_length,
