@@ -160,7 +160,8 @@ class Git:
         out = self._checked(
             ["ls-files", "-z", "--others", "--exclude-standard"], "list untracked files"
         )
-        return [os.fsdecode(p) for p in out.split(b"\0") if p]
+        # A nested repository shows as "dir/": it is not a file we can read.
+        return [os.fsdecode(p) for p in out.split(b"\0") if p and not p.endswith(b"/")]
 
     def blobs(self, specs: Sequence[str], max_bytes: int) -> dict[str, bytes | TooBig]:
         """Contents of ``rev:path`` specs that exist, in two batched ``cat-file`` calls.

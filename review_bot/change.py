@@ -50,6 +50,7 @@ __all__ = [
     "from_diff",
     "from_files",
     "from_git",
+    "language_of",
 ]
 
 LineKind = Literal["added", "context", "outside"]
@@ -315,8 +316,15 @@ def _assemble(
     """Skip what is not reviewed, read contents, and build the frozen ChangeSet."""
     skipped: list[SkippedFile] = []
     pending: list[ParsedFile] = []
+    seen: set[str] = set()
     for pf in parsed:
         _check_path(pf.path)
+        if pf.path in seen:
+            raise InputError(
+                f"the diff changes {pf.path!r} more than once (a patch series?); "
+                "pass one combined diff, e.g. `git diff BASE...HEAD`"
+            )
+        seen.add(pf.path)
         reason = _skip_by_name(pf)
         if reason is not None:
             skipped.append(SkippedFile(path=pf.path, reason=reason))

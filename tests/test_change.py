@@ -417,3 +417,10 @@ def test_bad_diffs_raise_input_error_in_one_line(diff: str | bytes, message: str
 def test_from_files_without_changes_is_an_input_error() -> None:
     with pytest.raises(InputError, match="no changes"):
         from_files({"a.py": "x\n"}, {"a.py": "x\n"})
+
+
+def test_a_patch_series_touching_a_file_twice_is_refused() -> None:
+    one = diff_of("--- a/x.py", "+++ b/x.py", "@@ -1 +1 @@", "-a", "+b")
+    two = diff_of("--- a/x.py", "+++ b/x.py", "@@ -1 +1 @@", "-b", "+c")
+    with pytest.raises(InputError, match=r"changes 'x.py' more than once"):
+        from_diff(one + two)

@@ -163,6 +163,10 @@ def test_uncommitted_mode_sees_staged_unstaged_and_untracked(repo: Path) -> None
     write(repo, "new_dir/untracked.py", "u = 1\n")
     write(repo, "debug.log", "ignored\n")
     write(repo, "blob.dat", b"\x00\x01\x02")
+    (repo / "dangling").symlink_to(repo / "nowhere")
+    nested = repo / "nested"
+    nested.mkdir()
+    git(nested, "init", "-q")
 
     committed_only = from_git(repo, "main")
     assert [f.path for f in committed_only.files] == ["app.py"]
@@ -182,8 +186,9 @@ def test_uncommitted_mode_sees_staged_unstaged_and_untracked(repo: Path) -> None
         "u = 1\n",
         {1},
     )
-    assert [(s.path, s.reason) for s in change.skipped] == [
-        ("blob.dat", "binary: no text to review")
+    assert sorted((s.path, s.reason) for s in change.skipped) == [
+        ("blob.dat", "binary: no text to review"),
+        ("dangling", "symlink: its content is a path, not code"),
     ]
 
 
