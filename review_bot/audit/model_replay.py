@@ -1,0 +1,277 @@
+"""An AutoGen model client that answers from a transcript (replay; no network).
+
+It is the *inner* client of the agents' ``ReviewModelClient``, so it receives the already
+redacted messages, exactly what the original inner client received. Each call is matched
+to a recorded ``model.request`` by its request (messages, tool schemas, tool choice, output
+schema; compared after redaction), and answered with the paired ``model.response``. The first
+call the transcript does not hold raises :class:`ReplayMismatch` naming the closest recorded
+request and where it differs.
+
+Expected record fields (emitted by ``review_bot.agents.client.ReviewModelClient``):
+
+* ``model.request``: ``agent``, ``seq`` (per-client call number), labels such as ``chunk``,
+  ``model``, ``messages`` (``LLMMessage.model_dump(mode="json")`` each), ``tools`` (tool
+  schemas), ``tool_choice`` (``"auto"``/``"required"``/``"none"`` or a tool name),
+  ``output_schema`` (JSON schema of the structured output, or a bool/None), ``extra``.
+* ``model.response``: the same ``agent``, ``seq`` and labels, ``finish_reason``, ``content``
+  (text or None), ``tool_calls`` (``[{id, name, arguments}]``), ``usage``
+  (``{prompt_tokens, completion_tokens}``), ``cached``, ``thought``; optional
+  ``response_id`` and ``system_fingerprint`` when the provider gave them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import deque
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from typing import Any, Literal
+
+from autogen_core import CancellationToken, FunctionCall
+from autogen_core.models import (
+    ChatCompletionClient,
+    CreateResult,
+    LLMMessage,
+    ModelCapabilities,
+    ModelInfo,
+    RequestUsage,
+)
+from autogen_core.tools import Tool, ToolSchema
+from pydantic import BaseModel
+
+from review_bot.audit.records import Record, canonical_json
+from review_bot.errors import ReplayMismatch
+from review_bot.redaction import Redactor
+
+__all__ = ["REQUEST_FIELDS", "ReplayModelClient", "model_request"]
+
+REQUEST_FIELDS = ("messages", "tools", "tool_choice", "output_schema")
+_PAYLOAD = frozenset({*REQUEST_FIELDS, "model", "extra"})
+DEFAULT_MODEL_INFO = ModelInfo(
+    vision=False,
+    function_calling=True,
+    json_output=True,
+    structured_output=True,
+    family="unknown",
+)
+
+
+def model_request(
+    messages: Sequence[LLMMessage],
+    tools: Sequence[Tool | ToolSchema],
+    tool_choice: Tool | str,
+    json_output: bool | type[BaseModel] | None,
+) -> dict[str, Any]:
+    """The matchable part of a request, shaped like the recorded ``model.request``."""
+    schemas = [dict(t.schema) if isinstance(t, Tool) else dict(t) for t in tools]
+    output: Any = json_output.model_json_schema() if isinstance(json_output, type) else json_output
+    return {
+        "messages": [m.model_dump(mode="json") for m in messages],
+        "tools": schemas,
+        "tool_choice": tool_choice if isinstance(tool_choice, str) else tool_choice.name,
+        "output_schema": output,
+    }
+
+
+def _key(request: Mapping[str, Any]) -> str:
+    return canonical_json(Redactor().redact_obj({k: request.get(k) for k in REQUEST_FIELDS}))
+
+
+def _where(recorded: Any, replayed: Any, path: str = "") -> str:
+    """The first place two JSON values differ, as ``path: recorded … vs replayed …``."""
+    if isinstance(recorded, dict) and isinstance(replayed, dict):
+        for k in sorted(set(recorded) | set(replayed)):
+            if recorded.get(k) != replayed.get(k):
+                return _where(recorded.get(k), replayed.get(k), f"{path}.{k}")
+    if isinstance(recorded, list) and isinstance(replayed, list):
+        for i, (a, b) in enumerate(zip(recorded, replayed, strict=False)):
+            if a != b:
+                return _where(a, b, f"{path}[{i}]")
+        if len(recorded) != len(replayed):
+            return f"{path or 'value'}: recorded {len(recorded)} items, replayed {len(replayed)}"
+    if isinstance(recorded, str) and isinstance(replayed, str):
+        at = next(
+            (i for i, (a, b) in enumerate(zip(recorded, replayed, strict=False)) if a != b),
+            min(len(recorded), len(replayed)),
+        )
+        lo = max(0, at - 30)
+        return (
+            f"{path or 'value'} differs at character {at}: recorded "
+            f"{recorded[lo : at + 40]!r} vs replayed {replayed[lo : at + 40]!r}"
+        )
+    return f"{path or 'value'}: recorded {recorded!r:.120} vs replayed {replayed!r:.120}"
+
+
+@dataclasses.dataclass
+class _Exchange:
+    identity: dict[str, Any]
+    request: dict[str, Any]
+    response: dict[str, Any]
+    used: bool = False
+
+
+def _pair(records: Sequence[Record]) -> list[_Exchange]:
+    exchanges: list[_Exchange] = []
+    waiting: list[_Exchange] = []
+    for record in records:
+        if record.type == "model.request":
+            identity = {k: v for k, v in record.data.items() if k not in _PAYLOAD}
+            waiting.append(_Exchange(identity, record.data, {}))
+        elif record.type == "model.response":
+            for ex in waiting:
+                if all(record.data.get(k) == v for k, v in ex.identity.items()):
+                    ex.response = record.data
+                    waiting.remove(ex)
+                    exchanges.append(ex)
+                    break
+    return exchanges
+
+
+def _result(data: Mapping[str, Any]) -> CreateResult:
+    usage = data.get("usage") or {}
+    calls = data.get("tool_calls") or []
+    content: str | list[FunctionCall]
+    if calls:
+        content = [
+            FunctionCall(id=c["id"], name=c["name"], arguments=c["arguments"]) for c in calls
+        ]
+    else:
+        content = data.get("content") or ""
+    return CreateResult(
+        finish_reason=data.get("finish_reason", "stop"),
+        content=content,
+        usage=RequestUsage(
+            prompt_tokens=int(usage.get("prompt_tokens", 0)),
+            completion_tokens=int(usage.get("completion_tokens", 0)),
+        ),
+        cached=bool(data.get("cached", False)),
+        thought=data.get("thought"),
+    )
+
+
+class ReplayModelClient(ChatCompletionClient):
+    """Serves recorded model responses; one instance can serve every agent of a review."""
+
+    def __init__(
+        self,
+        records: Sequence[Record],
+        *,
+        model_info: ModelInfo | None = None,
+        context_window: int = 128_000,
+    ) -> None:
+        self._queues: dict[str, deque[_Exchange]] = {}
+        self._all = _pair(records)
+        for ex in self._all:
+            self._queues.setdefault(_key(ex.request), deque()).append(ex)
+        self._info = model_info or DEFAULT_MODEL_INFO
+        self._window = context_window
+        self._calls = 0
+        self.first_mismatch: ReplayMismatch | None = None
+        self._usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
+        self._total = self._usage
+
+    @property
+    def unused(self) -> list[dict[str, Any]]:
+        """Identities of recorded requests replay never made."""
+        return [ex.identity for ex in self._all if not ex.used]
+
+    def _mismatch(self, request: dict[str, Any]) -> ReplayMismatch:
+        candidates = [ex for ex in self._all if not ex.used] or self._all
+        if not candidates:
+            return ReplayMismatch(
+                f"model request #{self._calls} was made, but the transcript holds no model "
+                "requests (it was recorded as a tools-only review?)"
+            )
+        wanted = {k: request[k] for k in REQUEST_FIELDS}
+
+        def closeness(ex: _Exchange) -> tuple[int, int]:
+            same = sum(
+                1
+                for a, b in zip(ex.request.get("messages", []), wanted["messages"], strict=False)
+                if a == b
+            )
+            return (same, -abs(len(ex.request.get("messages", [])) - len(wanted["messages"])))
+
+        best = max(candidates, key=closeness)
+        recorded = {k: best.request.get(k) for k in REQUEST_FIELDS}
+        return ReplayMismatch(
+            f"model request #{self._calls} is not in the transcript; the closest recorded "
+            f"request ({canonical_json(best.identity)}) differs at "
+            f"{_where(recorded, wanted)}"
+        )
+
+    async def create(
+        self,
+        messages: Sequence[LLMMessage],
+        *,
+        tools: Sequence[Tool | ToolSchema] = [],
+        tool_choice: Tool | Literal["auto", "required", "none"] = "auto",
+        json_output: bool | type[BaseModel] | None = None,
+        extra_create_args: Mapping[str, Any] = {},
+        cancellation_token: CancellationToken | None = None,
+    ) -> CreateResult:
+        """The recorded answer to this request, or ReplayMismatch."""
+        self._calls += 1
+        request = model_request(messages, tools, tool_choice, json_output)
+        queue = self._queues.get(_key(request))
+        if not queue:
+            error = self._mismatch(request)
+            if self.first_mismatch is None:
+                self.first_mismatch = error
+            raise error
+        exchange = queue.popleft()
+        exchange.used = True
+        result = _result(exchange.response)
+        self._usage = result.usage
+        self._total = RequestUsage(
+            prompt_tokens=self._total.prompt_tokens + result.usage.prompt_tokens,
+            completion_tokens=self._total.completion_tokens + result.usage.completion_tokens,
+        )
+        return result
+
+    async def create_stream(
+        self,
+        messages: Sequence[LLMMessage],
+        *,
+        tools: Sequence[Tool | ToolSchema] = [],
+        tool_choice: Tool | Literal["auto", "required", "none"] = "auto",
+        json_output: bool | type[BaseModel] | None = None,
+        extra_create_args: Mapping[str, Any] = {},
+        cancellation_token: CancellationToken | None = None,
+    ) -> AsyncGenerator[str | CreateResult, None]:
+        """The recorded answer as a one-item stream."""
+        yield await self.create(
+            messages, tools=tools, tool_choice=tool_choice, json_output=json_output
+        )
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+    def actual_usage(self) -> RequestUsage:
+        """Usage of the last answer served."""
+        return self._usage
+
+    def total_usage(self) -> RequestUsage:
+        """Usage summed over every answer served."""
+        return self._total
+
+    def count_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = []
+    ) -> int:
+        """A character-based estimate (replay does not depend on it)."""
+        return len(canonical_json(model_request(messages, tools, "auto", None))) // 4
+
+    def remaining_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = []
+    ) -> int:
+        """The context window minus the estimate."""
+        return self._window - self.count_tokens(messages, tools=tools)
+
+    @property
+    def capabilities(self) -> ModelCapabilities:
+        """Deprecated AutoGen alias of :attr:`model_info`."""
+        return self._info
+
+    @property
+    def model_info(self) -> ModelInfo:
+        """The recorded model's info (or permissive defaults)."""
+        return self._info

@@ -1,0 +1,227 @@
+"""Re-run a recorded review offline and prove it reproduces.
+
+:func:`replay` refuses a transcript that does not verify, rebuilds the (redacted) change and
+the configuration from ``review.started``, and runs :func:`review_bot.pipeline.review` with:
+
+* an ``analyzer_call`` serving each analyzer's recorded result by its request (tool, our
+  config hash, files and their redacted content hashes), and a process runner that refuses
+  to start anything: no tool process runs, whether or not the tools are installed;
+* model answers from :class:`~review_bot.audit.model_replay.ReplayModelClient` (given to the
+  caller's ``agents`` factory, which builds the agent runner around it);
+* the recorded clock readings.
+
+The replayed Review, redacted and canonicalised, must equal the recorded one byte for byte.
+The first request the transcript does not hold raises (and is reported as)
+:class:`ReplayMismatch`, naming the request and how it differs from the closest recorded one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from autogen_core.models import ChatCompletionClient, ModelInfo
+
+from review_bot.audit.model_replay import ReplayModelClient, _where
+from review_bot.audit.recording import analyzer_request, config_hash, sha256_text
+from review_bot.audit.records import Record, canonical_json
+from review_bot.audit.stores import RawTranscript, TranscriptStore
+from review_bot.audit.verify import load_records
+from review_bot.change import ChangeSet, FileChange
+from review_bot.config.models import ReviewConfig
+from review_bot.errors import ReplayMismatch, TranscriptError, TranscriptTampered
+from review_bot.events import RecordingSink
+from review_bot.findings import Review
+from review_bot.pipeline import AgentRunner, Services, review
+from review_bot.redaction import Redactor
+from review_bot.tools import Analyzer, AnalyzerResult, Limits, ProcessResult
+
+__all__ = ["AgentsFactory", "ReplayResult", "replay"]
+
+AgentsFactory = Callable[[ChatCompletionClient, ReviewConfig], AgentRunner]
+"""Builds the agent runner of a replayed review around the replay model client."""
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """The outcome of a replay.
+
+    Attributes:
+        location: the transcript replayed.
+        identical: the replayed Review JSON equals the recorded one byte for byte.
+        recorded: the recorded Review JSON (canonical).
+        replayed: the replayed Review JSON (canonical, redacted), None if replay stopped.
+        mismatch: the first request the transcript did not hold, or the first difference
+            of the reviews.
+        review: the replayed Review.
+    """
+
+    location: str
+    identical: bool
+    recorded: str
+    replayed: str | None
+    mismatch: str = ""
+    review: Review | None = None
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+class _NoProcesses:
+    """A process runner that refuses to run anything: replay starts no tool."""
+
+    async def run(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: Path,
+        limits: Limits,
+        env: Mapping[str, str] | None = None,
+    ) -> ProcessResult:
+        raise ReplayMismatch(
+            f"replay tried to start a process {list(argv)!r}: a recorded tool run is missing"
+        )
+
+
+class _ToolRuns:
+    """Serves recorded analyzer results by request."""
+
+    def __init__(self, records: Sequence[Record]) -> None:
+        self._runs: list[tuple[dict[str, Any], dict[str, Any]]] = [
+            (r.data["request"], r.data["result"]) for r in records if r.type == "tool.run"
+        ]
+        self._queues: dict[str, deque[dict[str, Any]]] = {}
+        for request, result in self._runs:
+            self._queues.setdefault(canonical_json(request), deque()).append(result)
+        self._redactor = Redactor()
+        self.first_mismatch: ReplayMismatch | None = None
+
+    def _mismatch(self, request: dict[str, Any]) -> ReplayMismatch:
+        same_tool = [req for req, _ in self._runs if req["tool"] == request["tool"]]
+        if not same_tool:
+            why = f"the transcript holds no run of {request['tool']!r}"
+        else:
+            why = "closest recorded run differs at " + _where(same_tool[0], request)
+        return ReplayMismatch(f"tool run {canonical_json(request)} is not in the transcript: {why}")
+
+    async def __call__(
+        self, analyzer: Analyzer, files: Sequence[FileChange], workdir: Path
+    ) -> AnalyzerResult:
+        digests = [
+            (
+                f.path,
+                sha256_text(
+                    None if f.new_content is None else self._redactor.redact(f.new_content)
+                ),
+            )
+            for f in files
+        ]
+        request = analyzer_request(analyzer.name, analyzer.config_hash(), digests)
+        queue = self._queues.get(canonical_json(request))
+        if not queue:
+            error = self._mismatch(request)
+            if self.first_mismatch is None:
+                self.first_mismatch = error
+            raise error
+        return AnalyzerResult.model_validate(queue.popleft())
+
+
+class _Clock:
+    def __init__(self, readings: Sequence[float]) -> None:
+        self._readings = deque(readings)
+        self.first_mismatch: ReplayMismatch | None = None
+
+    def __call__(self) -> float:
+        if not self._readings:
+            error = ReplayMismatch(
+                "the replayed review read the clock more often than the recorded one"
+            )
+            self.first_mismatch = self.first_mismatch or error
+            raise error
+        return self._readings.popleft()
+
+
+def _one(records: Sequence[Record], type_: str) -> Record:
+    for record in records:
+        if record.type == type_:
+            return record
+    raise TranscriptError(f"the transcript has no {type_!r} record: it cannot be replayed")
+
+
+async def replay(
+    transcript: str | RawTranscript | tuple[TranscriptStore, str],
+    *,
+    agents: AgentsFactory | None = None,
+) -> ReplayResult:
+    """Replay a transcript (a location, a store and id, or raw lines); see the module doc."""
+    records, checked = load_records(transcript)
+    if not checked.ok:
+        raise TranscriptTampered(
+            f"refusing to replay {checked.location!r}: {checked.message()}", record=checked.broken
+        )
+    started = _one(records, "review.started").data
+    finished = [r for r in records if r.type == "review.finished"]
+    if not finished:
+        raise TranscriptError(
+            f"{checked.location!r} has no review.finished record: the review failed, there is "
+            "nothing to reproduce"
+        )
+    recorded_review = finished[-1].data["review"]
+    recorded = canonical_json(recorded_review)
+    change = ChangeSet.model_validate(started["change"])
+    config = ReviewConfig.model_validate(started["config"])
+    if change.content_hash() != started.get("redacted_change_hash"):
+        raise TranscriptError("the recorded change does not match its recorded hash")
+    if config_hash(config) != started.get("config_hash"):
+        raise TranscriptError("the recorded config does not match its recorded hash")
+
+    tools = _ToolRuns(records)
+    clock = _Clock(finished[-1].data.get("clock", []))
+    settings = started.get("model_settings") or {}
+    info = settings.get("model_info")
+    model = ReplayModelClient(records, model_info=cast(ModelInfo, info) if info else None)
+    runner: AgentRunner | None = None
+    if recorded_review.get("mode") == "agents":
+        if agents is None:
+            raise TranscriptError(
+                "this transcript is of an agents review: pass an agents factory to replay "
+                "(review_bot.compose wires the default)"
+            )
+        runner = agents(model, config)
+    sink = RecordingSink()
+    services = Services(
+        events=sink,
+        runner=_NoProcesses(),
+        analyzer_call=tools,
+        agents=runner,
+        clock=clock,
+        transcript_location=started.get("transcript"),
+        line_text=change.line_text,
+    )
+    mismatch = ""
+    result: Review | None = None
+    try:
+        result = await review(change, config, services)
+    except ReplayMismatch as exc:
+        mismatch = str(exc)
+    first = tools.first_mismatch or model.first_mismatch or clock.first_mismatch
+    if first is not None:
+        mismatch = str(first)
+    replayed = None
+    if result is not None:
+        replayed = canonical_json(Redactor().redact_obj(result.model_dump(mode="json")))
+        if not mismatch and replayed != recorded:
+            mismatch = "the replayed review differs from the recorded one at " + _where(
+                recorded_review, json.loads(replayed)
+            )
+    return ReplayResult(
+        location=checked.location,
+        identical=not mismatch and replayed == recorded,
+        recorded=recorded,
+        replayed=replayed,
+        mismatch=mismatch,
+        review=result,
+        events=sink.events,
+    )

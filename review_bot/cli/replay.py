@@ -1,0 +1,52 @@
+"""``review-bot replay TRANSCRIPT``: re-run a recorded review offline and compare."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from rich.console import Console
+
+from review_bot.audit.replay import AgentsFactory, replay
+from review_bot.errors import InputError
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``replay`` subcommand."""
+    parser = sub.add_parser(
+        "replay",
+        help="re-run a recorded review from its transcript and check it reproduces",
+        description="Re-run the review pipeline with model answers and tool outputs served "
+        "from the transcript (no network, no tool process). Exit 0 when the review JSON is "
+        "identical to the recorded one, 1 naming the first difference otherwise.",
+    )
+    parser.add_argument("transcript", help="a .jsonl file or a postgresql://HOST/DB/ID URL")
+    parser.add_argument("--output", "-o", help="write the replayed review JSON here")
+    parser.set_defaults(handler=run)
+
+
+def _agents_factory() -> AgentsFactory | None:
+    """The composition root's factory for replayed agent runners, when it provides one."""
+    from review_bot import compose
+
+    factory: AgentsFactory | None = getattr(compose, "replay_agents", None)
+    return factory
+
+
+def run(args: argparse.Namespace) -> int:
+    """Replay and report; a tampered transcript is refused (exit 3 via TranscriptTampered)."""
+    result = asyncio.run(replay(args.transcript, agents=_agents_factory()))
+    console = Console(highlight=False)
+    if args.output and result.replayed is not None:
+        try:
+            Path(args.output).write_text(result.replayed + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write --output {args.output!r}: {exc.strerror}") from exc
+    if result.identical:
+        console.print(
+            f"[green]reproduced: {result.location} gives the recorded review byte for byte[/green]"
+        )
+        return 0
+    console.print(f"[red]not reproduced: {result.mismatch}[/red]")
+    return 1
