@@ -298,6 +298,7 @@ def parse_diff(diff: bytes | str) -> list[ParsedFile]:
         raise InputError("empty diff: nothing changed; pass a diff with at least one file change")
     if not lines[-1].endswith("\n"):
         lines[-1] += "\n"
+    lines[0] = lines[0].removeprefix("\ufeff")  # a BOM from an editor that saved the patch
     lines = _transport_crlf(lines)
     try:
         patch = PatchSet(lines)

@@ -213,7 +213,7 @@ def test_crlf_content_and_crlf_transport() -> None:
     f = only(from_diff(diff))
     assert f.hunks[0].added == {2}
     assert "+int c;\r\n" in f.hunks[0].text  # the hunk text is the diff as written
-    transported = only(from_diff(MODIFIED.replace("\n", "\r\n")))
+    transported = only(from_diff(("\ufeff" + MODIFIED.replace("\n", "\r\n")).encode()))
     assert transported.path == "pkg/mod.py"  # not 'pkg/mod.py\r'
     assert transported.added_lines == {2, 3}
 

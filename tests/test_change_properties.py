@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from review_bot._diffparse import split_lines
 from review_bot.change import ChangeSet, FileChange, from_diff, from_files
+from review_bot.errors import InputError
 
 # A small alphabet makes repeated and shifted lines (the hard cases) common.
 LINE = st.sampled_from(["a", "b", "c", "", "  indent", "x\r", "caf\u00e9", "f\fg", "u\u2028v"])
@@ -123,3 +124,39 @@ def test_from_diff_of_git_output_is_exact_and_minimal(before: str, after: str) -
         f = single(from_diff(proc.stdout, tree=Path(tmp)))
     kept = check_alignment(f, before, after)
     assert len(kept) == lcs_length(split_lines(before), split_lines(after))
+
+
+SAMPLE = (
+    b"diff --git a/m.py b/m.py\nindex 1111111..2222222 100644\n--- a/m.py\n+++ b/m.py\n"
+    b"@@ -1,3 +1,3 @@ def f():\n a\n-b\n+B\xe9\r\n c\n\\ No newline at end of file\n"
+    b"diff --git a/n.sh b/n.sh\nnew file mode 100755\n--- /dev/null\n+++ b/n.sh\n"
+    b"@@ -0,0 +1 @@\n+echo\ndiff --git a/o b/p\nsimilarity index 90%\nrename from o\n"
+    b"rename to p\nBinary files a/o and b/p differ\n"
+)
+
+
+@SETTINGS
+@given(data=st.data())
+def test_mangled_diffs_give_a_changeset_or_input_error_never_a_crash(data: st.DataObject) -> None:
+    lines = SAMPLE.split(b"\n")
+    kept = data.draw(st.lists(st.sampled_from(range(len(lines))), max_size=len(lines)))
+    noise = data.draw(st.binary(max_size=20))
+    mangled = b"\n".join(lines[i] for i in sorted(kept)) + noise
+    try:
+        change = from_diff(mangled)
+    except InputError:
+        return
+    for f in change.files:
+        assert all(n >= 1 for n in f.added_lines | f.context_lines)
+
+
+@SETTINGS
+@given(raw=st.binary(max_size=200) | st.text(max_size=200))
+def test_arbitrary_input_gives_a_changeset_or_input_error(raw: bytes | str) -> None:
+    try:
+        from_diff(raw)
+    except InputError as exc:
+        message = str(exc)
+    else:
+        return
+    assert "\n" not in message  # one line, fit for a CLI error
