@@ -99,7 +99,11 @@ class FakeGitHub:
                 continue
             status = "added" if path not in old else "removed" if path not in new else "modified"
             out.append(
-                {"filename": path, "status": status, "patch": file_patch(old.get(path), new.get(path))}
+                {
+                    "filename": path,
+                    "status": status,
+                    "patch": file_patch(old.get(path), new.get(path)),
+                }
             )
         return out
 
@@ -119,7 +123,7 @@ def _page(request: Request, items: list[Any]) -> Response:
     return JSONResponse(chunk, headers=headers)
 
 
-def create_app(gh: FakeGitHub) -> Starlette:  # noqa: C901 - one small handler per endpoint
+def create_app(gh: FakeGitHub) -> Starlette:
     def authorized(request: Request) -> bool:
         return request.headers.get("authorization") == f"Bearer {gh.token}"
 
@@ -185,22 +189,33 @@ def create_app(gh: FakeGitHub) -> Starlette:  # noqa: C901 - one small handler p
             for c in body.get("comments", []):
                 if c["line"] not in valid.get(c["path"], set()):
                     return JSONResponse(
-                        {"message": "Unprocessable Entity", "errors": ["line must be part of the diff"]},
+                        {
+                            "message": "Unprocessable Entity",
+                            "errors": ["line must be part of the diff"],
+                        },
                         status_code=422,
                     )
             with gh.lock:
                 rid = next(gh._ids)
                 review = {
-                    "id": rid, "repo": repo, "number": number, "body": body.get("body", ""),
-                    "commit_id": body.get("commit_id"), "user": {"login": BOT_LOGIN},
+                    "id": rid,
+                    "repo": repo,
+                    "number": number,
+                    "body": body.get("body", ""),
+                    "commit_id": body.get("commit_id"),
+                    "user": {"login": BOT_LOGIN},
                     "posted_at": time.time(),
                 }
                 gh.reviews.append(review)
                 for c in body.get("comments", []):
                     cid = next(gh._ids)
                     gh.comments[cid] = {
-                        **c, "id": cid, "repo": repo, "number": number,
-                        "pull_request_review_id": rid, "commit_id": body.get("commit_id"),
+                        **c,
+                        "id": cid,
+                        "repo": repo,
+                        "number": number,
+                        "pull_request_review_id": rid,
+                        "commit_id": body.get("commit_id"),
                         "user": {"login": BOT_LOGIN},
                     }
             return JSONResponse(review)
@@ -215,7 +230,11 @@ def create_app(gh: FakeGitHub) -> Starlette:  # noqa: C901 - one small handler p
             number = int(mm.group(1))
             if method == "GET":
                 with gh.lock:
-                    items = [c for c in gh.comments.values() if c["repo"] == repo and c["number"] == number]
+                    items = [
+                        c
+                        for c in gh.comments.values()
+                        if c["repo"] == repo and c["number"] == number
+                    ]
                 return _page(request, items)
             pr = gh.prs[(repo, number)]
             valid = {f["filename"]: right_lines(f["patch"]) for f in gh.files(pr.base, pr.head)}
@@ -224,8 +243,12 @@ def create_app(gh: FakeGitHub) -> Starlette:  # noqa: C901 - one small handler p
             with gh.lock:
                 cid = next(gh._ids)
                 gh.comments[cid] = {
-                    **body, "id": cid, "repo": repo, "number": number,
-                    "pull_request_review_id": None, "user": {"login": BOT_LOGIN},
+                    **body,
+                    "id": cid,
+                    "repo": repo,
+                    "number": number,
+                    "pull_request_review_id": None,
+                    "user": {"login": BOT_LOGIN},
                 }
                 return JSONResponse(gh.comments[cid], status_code=201)
         if mm := re.fullmatch(r"pulls/comments/(\d+)", rest):

@@ -6,6 +6,8 @@ given to ``$FAKE_REVIEWER_LOG`` (JSON lines), and, while the file ``$FAKE_REVIEW
 exists, announces itself in ``<block>.started`` and waits (to be killed mid-review).
 """
 
+# ruff: noqa: ASYNC110, ASYNC230, ASYNC240 - a test double that is polled across processes
+
 from __future__ import annotations
 
 import asyncio
@@ -29,7 +31,9 @@ async def review(change: ChangeSet, config: ReviewConfig, services: Services) ->
     log = os.environ.get("FAKE_REVIEWER_LOG")
     if log:
         with open(log, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"head": change.head, "paths": [f.path for f in change.files]}) + "\n")
+            handle.write(
+                json.dumps({"head": change.head, "paths": [f.path for f in change.files]}) + "\n"
+            )
     findings: list[Finding] = []
     if config.tools.wants("fake"):
         for f in change.files:

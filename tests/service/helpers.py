@@ -41,7 +41,9 @@ def pr_payload(action: str, head: str, number: int = 7, **extra: Any) -> dict[st
     }
 
 
-def signed(payload: Any, event: str, delivery: str, secret: bytes = SECRET) -> tuple[bytes, dict[str, str]]:
+def signed(
+    payload: Any, event: str, delivery: str, secret: bytes = SECRET
+) -> tuple[bytes, dict[str, str]]:
     """Body and headers of a delivery as GitHub sends it."""
     body = json.dumps(payload).encode()
     return body, {

@@ -42,7 +42,9 @@ class RecordingQueue:
         return not self.fail
 
 
-def make(secrets: tuple[bytes, ...] = (SECRET,), **kw: object) -> tuple[httpx.AsyncClient, RecordingQueue, ServiceMetrics]:
+def make(
+    secrets: tuple[bytes, ...] = (SECRET,), **kw: object
+) -> tuple[httpx.AsyncClient, RecordingQueue, ServiceMetrics]:
     queue = RecordingQueue()
     metrics = ServiceMetrics()
     config = ServiceConfig(webhook_secrets=tuple(SecretStr(s.decode()) for s in secrets), **kw)  # type: ignore[arg-type]
@@ -100,7 +102,9 @@ async def test_old_and_new_secrets_both_work_during_rotation() -> None:
     client, queue, _ = make(secrets=(b"old", b"new"))
     async with client:
         for i, secret in enumerate((b"old", b"new", b"other")):
-            body, headers = signed(pr_payload("opened", sha(f"h{i}")), "pull_request", f"r-{i}", secret)
+            body, headers = signed(
+                pr_payload("opened", sha(f"h{i}")), "pull_request", f"r-{i}", secret
+            )
             response = await post(client, body, headers)
             assert response.status_code == (401 if secret == b"other" else 202)
     assert len(queue.jobs) == 2
@@ -109,8 +113,12 @@ async def test_old_and_new_secrets_both_work_during_rotation() -> None:
 async def test_malformed_json_with_valid_signature_is_400(service) -> None:
     client, queue, _ = service
     body = b'{"action": "opened", '
-    headers = {"content-type": "application/json", "x-github-event": "pull_request",
-               "x-github-delivery": "d-3", "x-hub-signature-256": sign(body, SECRET)}
+    headers = {
+        "content-type": "application/json",
+        "x-github-event": "pull_request",
+        "x-github-delivery": "d-3",
+        "x-hub-signature-256": sign(body, SECRET),
+    }
     assert (await post(client, body, headers)).status_code == 400
     assert queue.jobs == []
 
@@ -125,7 +133,9 @@ async def test_wrong_content_type_is_415(service) -> None:
 async def test_declared_oversize_body_is_413() -> None:
     client, queue, _ = make(max_body_bytes=1000)
     async with client:
-        body, headers = signed(pr_payload("opened", sha("h"), pad="x" * 2000), "pull_request", "d-5")
+        body, headers = signed(
+            pr_payload("opened", sha("h"), pad="x" * 2000), "pull_request", "d-5"
+        )
         assert (await post(client, body, headers)).status_code == 413
     assert queue.jobs == []
 
@@ -142,8 +152,13 @@ async def test_streamed_oversize_body_stops_at_the_limit() -> None:
 
     async with client:
         response = await client.post(
-            "/webhooks/github", content=chunks(),
-            headers={"content-type": "application/json", "x-github-event": "push", "x-github-delivery": "d-6"},
+            "/webhooks/github",
+            content=chunks(),
+            headers={
+                "content-type": "application/json",
+                "x-github-event": "push",
+                "x-github-delivery": "d-6",
+            },
         )
     assert response.status_code == 413
 
@@ -151,7 +166,11 @@ async def test_streamed_oversize_body_stops_at_the_limit() -> None:
 async def test_unknown_events_and_actions_are_acknowledged_without_a_job(service) -> None:
     client, queue, _ = service
     for i, (event, payload) in enumerate(
-        [("push", {"ref": "x"}), ("pull_request", pr_payload("closed", sha("h"))), ("ping", {"zen": "hi"})]
+        [
+            ("push", {"ref": "x"}),
+            ("pull_request", pr_payload("closed", sha("h"))),
+            ("ping", {"zen": "hi"}),
+        ]
     ):
         body, headers = signed(payload, event, f"u-{i}")
         assert (await post(client, body, headers)).status_code == 200
@@ -179,7 +198,9 @@ async def test_review_command_is_queued_ahead_of_pushes(service) -> None:
     assert (await post(client, *signed(comment, "issue_comment", "c-1"))).status_code == 202
     plain = {**comment, "comment": {"body": "looks good", "user": {"login": "bob"}}}
     assert (await post(client, *signed(plain, "issue_comment", "c-2"))).status_code == 200
-    assert [(j.trigger, j.requested_by, j.priority) for j in queue.jobs] == [("command", "alice", 0)]
+    assert [(j.trigger, j.requested_by, j.priority) for j in queue.jobs] == [
+        ("command", "alice", 0)
+    ]
 
 
 async def test_fifty_concurrent_copies_of_a_delivery_queue_one_job(service) -> None:
@@ -230,14 +251,24 @@ def test_each_app_has_its_own_registry() -> None:
     body=st.binary(max_size=300),
     headers=st.dictionaries(
         st.sampled_from(
-            ["content-type", "x-github-event", "x-github-delivery", "x-hub-signature-256", "content-length"]
+            [
+                "content-type",
+                "x-github-event",
+                "x-github-delivery",
+                "x-hub-signature-256",
+                "content-length",
+            ]
         ),
         st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255), max_size=80),
     ),
     sign_it=st.booleans(),
 )
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_fuzzed_requests_never_get_a_500(body: bytes, headers: dict[str, str], sign_it: bool) -> None:
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_fuzzed_requests_never_get_a_500(
+    body: bytes, headers: dict[str, str], sign_it: bool
+) -> None:
     async def go() -> int:
         client, _, _ = make()
         raw = {k: v for k, v in headers.items() if k != "content-length" or v.isdigit()}
@@ -246,7 +277,8 @@ def test_fuzzed_requests_never_get_a_500(body: bytes, headers: dict[str, str], s
             raw.setdefault("content-type", "application/json")
         async with client:
             response = await client.post(
-                "/webhooks/github", content=body,
+                "/webhooks/github",
+                content=body,
                 headers=[(k.encode(), v.encode("latin-1")) for k, v in raw.items()],
             )
         return response.status_code
@@ -254,18 +286,27 @@ def test_fuzzed_requests_never_get_a_500(body: bytes, headers: dict[str, str], s
     assert asyncio.run(go()) < 500
 
 
-@given(payload=st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
-    max_leaves=20,
-), event=st.sampled_from(["pull_request", "issue_comment", "ping", "push"]))
+@given(
+    payload=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5)
+        ),
+        max_leaves=20,
+    ),
+    event=st.sampled_from(["pull_request", "issue_comment", "ping", "push"]),
+)
 @settings(max_examples=300, deadline=None)
 def test_fuzzed_signed_payloads_never_get_a_500(payload: object, event: str) -> None:
     async def go() -> int:
         client, _, _ = make()
         body = json.dumps(payload).encode()
-        headers = {"content-type": "application/json", "x-github-event": event,
-                   "x-github-delivery": "fz", "x-hub-signature-256": sign(body, SECRET)}
+        headers = {
+            "content-type": "application/json",
+            "x-github-event": event,
+            "x-github-delivery": "fz",
+            "x-hub-signature-256": sign(body, SECRET),
+        }
         async with client:
             return (await post(client, body, headers)).status_code
 

@@ -68,9 +68,18 @@ class Stack:
         self.procs: list[subprocess.Popen[bytes]] = []
 
     def start(self, *args: str) -> subprocess.Popen[bytes]:
-        cmd = [sys.executable, "-m", "review_bot.cli", *args, "--reviewer", "tests.service.fake_reviewer:review"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "review_bot.cli",
+            *args,
+            "--reviewer",
+            "tests.service.fake_reviewer:review",
+        ]
         with open(self.tmp / f"{args[0]}-{len(self.procs)}.log", "wb") as out:
-            proc = subprocess.Popen(cmd, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                cmd, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+            )
         self.procs.append(proc)
         return proc
 
@@ -126,7 +135,10 @@ def deliver(s: Stack, payload: dict, event: str, delivery: str, copies: int = 1)
     async def go() -> list[int]:
         async with httpx.AsyncClient(base_url=s.url, timeout=10) as client:
             rs = await asyncio.gather(
-                *(client.post("/webhooks/github", content=body, headers=headers) for _ in range(copies))
+                *(
+                    client.post("/webhooks/github", content=body, headers=headers)
+                    for _ in range(copies)
+                )
             )
         return [r.status_code for r in rs]
 
@@ -135,8 +147,11 @@ def deliver(s: Stack, payload: dict, event: str, delivery: str, copies: int = 1)
 
 def test_opened_delivered_fifty_times_posts_one_review_with_inline_comments(stack: Stack) -> None:
     stack.gh.open_pr(REPO, 11, base=sha("base"), head=sha("head1"))
-    statuses = deliver(stack, pr_payload("opened", sha("head1"), number=11), "pull_request", "e2e-1", 50)
-    assert statuses.count(202) == 1 and set(statuses) <= {200, 202}
+    statuses = deliver(
+        stack, pr_payload("opened", sha("head1"), number=11), "pull_request", "e2e-1", 50
+    )
+    assert statuses.count(202) == 1
+    assert set(statuses) <= {200, 202}
     wait_for(lambda: stack.reviews_for(11), what="the review")
     time.sleep(1.5)  # room for a duplicate to show up
     assert len(stack.reviews_for(11)) == 1
@@ -153,11 +168,15 @@ def test_synchronize_reviews_only_the_changed_file_and_updates_comments(stack: S
     payload = pr_payload("synchronize", sha("head2"), number=12, before=sha("head1"))
     assert deliver(stack, payload, "pull_request", "e2e-2b") == [202]
     wait_for(lambda: sha("head2") in stack.log.read_text(), what="the second review")
-    wait_for(lambda: "earlier finding" in stack.reviews_for(12)[0]["body"], what="the updated summary")
+    wait_for(
+        lambda: "earlier finding" in stack.reviews_for(12)[0]["body"], what="the updated summary"
+    )
     line = next(x for x in stack.log.read_text().splitlines() if sha("head2") in x)
     assert '"paths": ["util.py"]' in line
     assert len(stack.reviews_for(12)) == 1
-    active = [c for c in stack.gh.live_comments() if c["number"] == 12 and "resolved" not in c["body"]]
+    active = [
+        c for c in stack.gh.live_comments() if c["number"] == 12 and "resolved" not in c["body"]
+    ]
     assert [(c["path"], c["line"]) for c in active] == [("app.py", 5)]
 
 
@@ -166,7 +185,9 @@ def test_a_worker_killed_mid_review_leads_to_exactly_one_review(stack: Stack) ->
     stack.block.write_text("hold")
     started = Path(str(stack.block) + ".started")
     started.unlink(missing_ok=True)
-    assert deliver(stack, pr_payload("opened", sha("head1"), number=13), "pull_request", "e2e-3") == [202]
+    assert deliver(
+        stack, pr_payload("opened", sha("head1"), number=13), "pull_request", "e2e-3"
+    ) == [202]
     wait_for(started.exists, what="the review to start")
     victim = next(p for p in stack.procs if p.args[3] == "worker" and p.poll() is None)
     victim.send_signal(signal.SIGKILL)
@@ -182,7 +203,9 @@ def test_a_worker_killed_mid_review_leads_to_exactly_one_review(stack: Stack) ->
 def test_bad_signature_and_huge_body_are_refused_by_the_server(stack: Stack) -> None:
     body, headers = signed(pr_payload("opened", sha("head1"), number=14), "pull_request", "e2e-4")
     headers["x-hub-signature-256"] = "sha256=" + "0" * 64
-    assert httpx.post(stack.url + "/webhooks/github", content=body, headers=headers).status_code == 401
+    assert (
+        httpx.post(stack.url + "/webhooks/github", content=body, headers=headers).status_code == 401
+    )
     # 30 MB declared, 1 MB sent: the answer comes without the rest of the body
     with socket.create_connection(("127.0.0.1", stack.port), timeout=10) as sock:
         head = (

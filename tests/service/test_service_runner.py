@@ -41,10 +41,18 @@ def deps(url: str, store: MemoryStore | None = None) -> RunnerDeps:
     )
 
 
-def push_job(head: str, action: str = "opened", delivery: str = "d1", before: str | None = None) -> ReviewJob:
+def push_job(
+    head: str, action: str = "opened", delivery: str = "d1", before: str | None = None
+) -> ReviewJob:
     return ReviewJob(
-        delivery_id=delivery, trigger="push", repo=REPO, number=7, action=action,
-        head_sha=head, before_sha=before, installation_id=42,
+        delivery_id=delivery,
+        trigger="push",
+        repo=REPO,
+        number=7,
+        action=action,
+        head_sha=head,
+        before_sha=before,
+        installation_id=42,
     )
 
 
@@ -70,7 +78,9 @@ async def test_the_same_job_twice_posts_once_even_with_a_fresh_store(fake) -> No
     assert len(gh.live_comments()) == 2
 
 
-async def test_synchronize_reviews_only_changed_files_and_updates_comments(fake, tmp_path, monkeypatch) -> None:
+async def test_synchronize_reviews_only_changed_files_and_updates_comments(
+    fake, tmp_path, monkeypatch
+) -> None:
     gh, url = fake
     log = tmp_path / "log.jsonl"
     monkeypatch.setenv("FAKE_REVIEWER_LOG", str(log))
@@ -81,7 +91,7 @@ async def test_synchronize_reviews_only_changed_files_and_updates_comments(fake,
     gh.push(REPO, 7, sha("head2"))
     job = push_job(sha("head2"), "synchronize", "d2", before=sha("head1"))
     assert await run_job(job, deps(url, store)) == "posted"
-    runs = [line for line in log.read_text().splitlines()]
+    runs = log.read_text().splitlines()
     assert '"paths": ["util.py"]' in runs[1]
     assert len(gh.reviews) == 1, "re-review must update the review, not add one"
     live = gh.live_comments()
@@ -102,7 +112,9 @@ async def test_config_comes_from_the_base_branch_not_the_pr(fake) -> None:
 
 async def test_base_config_can_switch_checks_off(fake) -> None:
     gh, url = fake
-    gh.add_commit(sha("base-off"), {**BASE_TREE, ".review-bot.toml": '[review.tools]\ndisabled = ["fake"]\n'})
+    gh.add_commit(
+        sha("base-off"), {**BASE_TREE, ".review-bot.toml": '[review.tools]\ndisabled = ["fake"]\n'}
+    )
     gh.open_pr(REPO, 8, base=sha("base-off"), head=sha("head1"))
     job = push_job(sha("head1")).model_copy(update={"number": 8})
     assert await run_job(job, deps(url)) == "posted"
@@ -112,8 +124,14 @@ async def test_base_config_can_switch_checks_off(fake) -> None:
 async def test_review_command_needs_write_access(fake) -> None:
     gh, url = fake
     job = ReviewJob(
-        delivery_id="c1", trigger="command", repo=REPO, number=7, action="review_command",
-        installation_id=42, requested_by="mallory", priority=0,
+        delivery_id="c1",
+        trigger="command",
+        repo=REPO,
+        number=7,
+        action="review_command",
+        installation_id=42,
+        requested_by="mallory",
+        priority=0,
     )
     assert await run_job(job, deps(url)) == "skipped"
     assert gh.reviews == []
