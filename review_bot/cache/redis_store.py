@@ -18,6 +18,7 @@ import redis
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.driver_info import DriverInfo
 
 from review_bot.cache.envelope import open_envelope, seal
 from review_bot.cache.keys import SCHEMA_VERSION
@@ -87,6 +88,8 @@ class RedisStore:
                 socket_connect_timeout=timeout,
                 retry=Retry(NoBackoff(), 0),
                 decode_responses=False,
+                # no CLIENT SETINFO round trips on each new connection
+                driver_info=DriverInfo(name=None, lib_version=None),
             )
             self._clients[loop] = client
         return client

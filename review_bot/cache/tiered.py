@@ -131,14 +131,14 @@ class TieredCache:
                 raise
             self._count(stats, "hits")
             return shared
-        cached = await self._lookup(key, stats)
-        if cached is not None:
-            self._count(stats, "hits")
-            return cached
         flight = asyncio.get_running_loop().create_future()
-        flights[key] = flight
+        flights[key] = flight  # before any await: later arrivals wait on it
         try:
-            value, computed = await self._fill(key, compute, ttl_s, tags, stats)
+            cached = await self._lookup(key, stats)
+            if cached is not None:
+                value, computed = cached, False
+            else:
+                value, computed = await self._fill(key, compute, ttl_s, tags, stats)
         except asyncio.CancelledError:
             flight.cancel()
             raise

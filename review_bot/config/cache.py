@@ -59,7 +59,7 @@ class CacheConfig(BaseModel):
     completion_ttl_s: float = Field(DEFAULT_COMPLETION_TTL_S, gt=0)
     tool_ttl_s: float = Field(DEFAULT_TOOL_TTL_S, gt=0)
     redis_timeout_s: float = Field(DEFAULT_REDIS_TIMEOUT_S, gt=0)
-    breaker_fail_max: int = Field(3, ge=1)
+    breaker_fail_max: int = Field(5, ge=1)
     breaker_reset_s: float = Field(10.0, gt=0)
     lease_ttl_s: float = Field(DEFAULT_LEASE_TTL_S, gt=0)
     lease_wait_s: float = Field(DEFAULT_LEASE_WAIT_S, ge=0)

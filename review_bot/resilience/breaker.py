@@ -10,6 +10,7 @@ from typing import Any
 import pybreaker
 import redis
 from redis.backoff import NoBackoff
+from redis.driver_info import DriverInfo
 from redis.retry import Retry
 
 from review_bot.errors import (
@@ -73,6 +74,7 @@ def sync_redis_client(url: str, timeout_s: float) -> redis.Redis:
         socket_connect_timeout=timeout_s,
         retry=Retry(NoBackoff(), 0),
         decode_responses=False,
+        driver_info=DriverInfo(name=None, lib_version=None),  # no CLIENT SETINFO round trips
     )
 
 

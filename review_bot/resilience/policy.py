@@ -278,6 +278,8 @@ class Policy:
         )
 
     def _on_transition(self, name: str, old: str, new: str) -> None:
+        if old == new:  # pybreaker re-opens an open breaker when late failures arrive
+            return
         scope = _CURRENT.get() or ResilienceScope()
         if new == pybreaker.STATE_OPEN:
             self._count(scope, "breaker_opens")
