@@ -46,6 +46,7 @@ from review_bot.pipeline import review
 __all__ = ["register", "run"]
 
 DEFAULT_OUT_ROOT = Path(".review-bot") / "evals"
+_PIPE_WIDTH = 160
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -208,8 +209,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_summary(summary: Summary, out: Path) -> None:
+def _stdout() -> Console:
     console = Console()
+    # piped or captured output: wide enough for the metrics table instead of 80 columns
+    return console if console.is_terminal else Console(width=_PIPE_WIDTH)
+
+
+def _print_summary(summary: Summary, out: Path) -> None:
+    console = _stdout()
     table = Table(title="Per source (precision over labeled predictions only)")
     for header in METRIC_HEADERS:
         table.add_column(header, justify="left" if header == "group" else "right")
@@ -233,7 +240,7 @@ def _print_summary(summary: Summary, out: Path) -> None:
 
 
 def _print_comparison(comparison: Comparison) -> None:
-    console = Console()
+    console = _stdout()
     table = Table(title=f"Metric deltas (B - A), threshold {comparison.threshold}")
     for header in ("scope", "metric", "A", "B", "delta", ""):
         table.add_column(header)
