@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from review_bot.audit.render import render_html, render_terminal
 from review_bot.audit.verify import load_records
@@ -42,7 +43,7 @@ def run_verify(args: argparse.Namespace) -> int:
     _, result = load_records(args.transcript)
     console = Console(stderr=False, highlight=False)
     style = "green" if result.ok else "red"
-    console.print(f"[{style}]{result.location}: {result.message()}[/{style}]")
+    console.print(Text(f"{result.location}: {result.message()}", style=style), soft_wrap=True)
     if result.ok or (result.intact and args.allow_incomplete):
         return 0
     return 1

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from review_bot.audit.replay import AgentsFactory, replay
 from review_bot.errors import InputError
@@ -44,9 +45,8 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise InputError(f"cannot write --output {args.output!r}: {exc.strerror}") from exc
     if result.identical:
-        console.print(
-            f"[green]reproduced: {result.location} gives the recorded review byte for byte[/green]"
-        )
+        message = f"reproduced: {result.location} gives the recorded review byte for byte"
+        console.print(Text(message, style="green"), soft_wrap=True)
         return 0
-    console.print(f"[red]not reproduced: {result.mismatch}[/red]")
+    console.print(Text(f"not reproduced: {result.mismatch}", style="red"), soft_wrap=True)
     return 1
