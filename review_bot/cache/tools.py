@@ -1,0 +1,117 @@
+"""Tool-output caching as an ``AnalyzerCall`` for ``Services.analyzer_call``.
+
+Per file: each file's findings are cached under (tool, tool version, our config hash, path,
+hash of the bytes the tool actually sees in the workdir); the analyzer runs once over just
+the files that missed, and its per-file findings are stored for next time. A failed or
+skipped run stores nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import TypeAdapter, ValidationError
+
+from review_bot.cache.keys import content_hash, tool_output_key, tool_tag
+from review_bot.cache.store import CacheStats
+from review_bot.cache.tiered import TieredCache
+from review_bot.change import FileChange
+from review_bot.config.models import ToolsConfig
+from review_bot.findings import Finding
+from review_bot.tools import AnalyzerCall
+from review_bot.tools.base import Analyzer, AnalyzerResult, ToolRun
+from review_bot.tools.sandbox import ProcessRunner
+
+__all__ = ["CACHED_REASON", "caching_analyzer_call"]
+
+CACHED_REASON = "served from cache"
+_FINDINGS = TypeAdapter(tuple[Finding, ...])
+
+
+def caching_analyzer_call(
+    cache: TieredCache,
+    runner: ProcessRunner,
+    config: ToolsConfig,
+    *,
+    ttl_s: float | None = None,
+    tags: Sequence[str] = (),
+    stats: CacheStats | None = None,
+) -> AnalyzerCall:
+    """An AnalyzerCall that serves each file's findings from ``cache`` when it can.
+
+    Args:
+        cache: the process's TieredCache.
+        runner: the process runner the analyzers use (the pipeline's ``services.runner``
+            or the default SubprocessRunner).
+        config: the tools config (passed through to ``analyze``).
+        ttl_s: lifetime of entries.
+        tags: extra tags for every entry (e.g. ``repo_tag(...)``).
+        stats: per-review counters (one hit or miss per file).
+
+    A run served entirely from cache has ``run.reason == CACHED_REASON`` and duration 0.
+    """
+
+    async def call(
+        analyzer: Analyzer, files: Sequence[FileChange], workdir: Path
+    ) -> AnalyzerResult:
+        version = await analyzer.version(runner)
+        if version is None:  # not installed: let the analyzer report the skip
+            return await analyzer.analyze(files, workdir, runner, config)
+        config_hash = analyzer.config_hash()
+        entry_tags = (tool_tag(analyzer.name), tool_tag(analyzer.name, version), *tags)
+        keys: dict[str, str] = {}
+        for file in files:
+            data = await asyncio.to_thread((workdir / file.path).read_bytes)
+            keys[file.path] = tool_output_key(
+                tool=analyzer.name,
+                tool_version=version,
+                config_hash=config_hash,
+                path=file.path,
+                content_hash=content_hash(data),
+            )
+        cached: list[Finding] = []
+        missing: list[FileChange] = []
+        for file in files:
+            raw = await cache.get(keys[file.path], stats)
+            found = _decode(raw)
+            if found is None:
+                missing.append(file)
+            else:
+                cached.extend(found)
+        if not missing:
+            run = ToolRun(
+                tool=analyzer.name,
+                version=version,
+                status="ok",
+                reason=CACHED_REASON,
+                files=tuple(f.path for f in files),
+                findings=len(cached),
+            )
+            return AnalyzerResult(run=run, findings=tuple(cached))
+        result = await analyzer.analyze(missing, workdir, runner, config)
+        if result.run.status == "ok":
+            by_path: dict[str, list[Finding]] = {f.path: [] for f in missing}
+            for finding in result.findings:
+                by_path.setdefault(finding.path, []).append(finding)
+            for path, per_file in by_path.items():
+                if path in keys:
+                    value = _FINDINGS.dump_json(tuple(per_file))
+                    await cache.set(keys[path], value, ttl_s, entry_tags)
+        findings = (*cached, *result.findings)
+        run = result.run.model_copy(
+            update={"files": tuple(f.path for f in files), "findings": len(findings)}
+        )
+        return AnalyzerResult(run=run, findings=findings)
+
+    return call
+
+
+def _decode(raw: bytes | None) -> tuple[Finding, ...] | None:
+    if raw is None:
+        return None
+    try:
+        return _FINDINGS.validate_json(raw)
+    except ValidationError:
+        return None  # written by an older schema: recompute
