@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from autogen_agentchat.agents import AssistantAgent
 from autogen_core.models import ChatCompletionClient
@@ -36,7 +37,13 @@ class AgentSpec:
 
     def system_prompt(self) -> RenderedPrompt:
         """The rendered system prompt (with the output schema) and its version."""
-        return system_prompt(self.role, schema_text(self.output))
+        return _rendered(self.role, self.output)
+
+
+@cache
+def _rendered(role: AgentRole, output: type[BaseModel]) -> RenderedPrompt:
+    # JSON-schema generation costs milliseconds of CPU on the event loop: once per process.
+    return system_prompt(role, schema_text(output))
 
 
 REVIEWER = AgentSpec(

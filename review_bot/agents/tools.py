@@ -85,6 +85,7 @@ class ChangeTools:
         self._analyzer = analyzer
         self._events = events
         self._tracer: Tracer = tracer or NullTracer()
+        self._built: dict[str, list[FunctionTool]] = {}
 
     def _file(self, path: str) -> FileChange | str:
         file = self._change.file(path)
@@ -100,7 +101,15 @@ class ChangeTools:
         return answer
 
     def for_agent(self, agent: str) -> list[FunctionTool]:
-        """The FunctionTools for ``agent`` (its name goes into events and traces)."""
+        """The FunctionTools for ``agent`` (its name goes into events and traces).
+
+        Built once per agent role and review (building a FunctionTool's schema is not free).
+        """
+        if agent not in self._built:
+            self._built[agent] = self._build(agent)
+        return self._built[agent]
+
+    def _build(self, agent: str) -> list[FunctionTool]:
 
         async def list_changed_files() -> str:
             with self._tracer.observe("tool list_changed_files", "tool", metadata={"agent": agent}):

@@ -6,10 +6,8 @@ pipeline runs tools-only.
 
 from __future__ import annotations
 
-from autogen_core.models import ChatCompletionClient as ChatCompletionClientType
-
 from review_bot.agents.client import CompletionCache, ModelPolicy, Redact, direct
-from review_bot.agents.openai_client import openai_client
+from review_bot.agents.openai_client import openai_client_factory
 from review_bot.agents.tools import FileAnalyzer
 from review_bot.agents.tracing import Tracer
 from review_bot.config.model import ModelConfig
@@ -43,15 +41,9 @@ def build_agent_runner(
     """
     if model is None:
         return None
-    config = model
-
-    def default_factory(role: str) -> ChatCompletionClientType:
-        del role
-        return openai_client(config)
-
     return ConversationManager(
         model,
-        client_factory or default_factory,
+        client_factory or openai_client_factory(model),
         redact=redact,
         policy=policy,
         cache=cache,

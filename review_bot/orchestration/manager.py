@@ -33,12 +33,13 @@ from review_bot.agents.usage import BudgetExhausted, UsageLedger
 from review_bot.change import ChangeSet
 from review_bot.config.model import ModelConfig
 from review_bot.config.models import ReviewConfig
-from review_bot.errors import ReviewError
+from review_bot.errors import ConfigError, ReviewError
 from review_bot.events import EventSink
 from review_bot.filtering import in_change
 from review_bot.findings import Failure, Finding, Skip, severity_at_least
 from review_bot.orchestration.chunking import Chunk, plan_chunks
 from review_bot.orchestration.fixes import check_fix
+from review_bot.orchestration.turns import run_structured
 from review_bot.pipeline import AgentPhaseResult
 from review_bot.prompts import (
     Excerpt,
@@ -58,6 +59,7 @@ ClientFactory = Callable[[str], ChatCompletionClient]
 _FIX_CONTEXT = 8
 _FIX_MIN_CONFIDENCE = 0.5
 _PROMPT_OVERHEAD = 300  # tokens of chunk.md's own text and the excerpt labels
+_MIN_EXCERPT_BUDGET = 500
 
 
 class ToolFindings(Protocol):
@@ -125,7 +127,14 @@ class ConversationManager:
             count_tokens(spec.system_prompt().text, self._model.model)
             for spec in (REVIEWER, SECURITY)
         )
-        return self._model.chunk_token_budget - largest_system - _PROMPT_OVERHEAD
+        budget = self._model.chunk_token_budget - largest_system - _PROMPT_OVERHEAD
+        if budget < _MIN_EXCERPT_BUDGET:
+            raise ConfigError(
+                f"chunk_token_budget={self._model.chunk_token_budget!r} leaves {budget} tokens "
+                f"for code after the {largest_system}-token system prompt: raise it to at least "
+                f"{largest_system + _PROMPT_OVERHEAD + _MIN_EXCERPT_BUDGET}"
+            )
+        return budget
 
     async def run(
         self,
@@ -247,8 +256,6 @@ class ConversationManager:
         self, state: _Review, spec: AgentSpec, label: str, task: str, schema: type[T]
     ) -> T | None:
         """One agent's turn on one chunk; failures and budget stops are recorded, not raised."""
-        from review_bot.orchestration.turns import run_structured
-
         reason = state.ledger.exhausted()
         if reason is not None:
             state.skipped.append(
