@@ -21,27 +21,25 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from review_bot.change import ChangeSet
-from review_bot.compose import build_services
+from review_bot.compose import Runtime
 from review_bot.config.evals import (
     DEFAULT_CONCURRENCY,
     DEFAULT_REGRESSION_THRESHOLD,
     DEFAULT_TOLERANCE,
-    LangfuseConfig,
 )
-from review_bot.config.loader import config_file_data, load_review_config
 from review_bot.config.models import ReviewConfig
+from review_bot.config.settings import load_settings
 from review_bot.errors import InputError
 from review_bot.evals.compare import Comparison, compare_runs
 from review_bot.evals.dataset import CaseFilter, EvalCase, filter_cases, load_cases
 from review_bot.evals.langfuse_export import export_run
 from review_bot.evals.report_md import METRIC_HEADERS, metrics_rows
 from review_bot.evals.reports import SUMMARY_HTML, write_reports
-from review_bot.evals.results import CaseResult, RunInfo
+from review_bot.evals.results import CaseResult, RunInfo, run_hash
 from review_bot.evals.runner import run_cases
 from review_bot.evals.store import RunStore
 from review_bot.evals.summary import Summary, summarise
 from review_bot.findings import Review
-from review_bot.pipeline import review
 
 __all__ = ["register", "run"]
 
@@ -110,7 +108,7 @@ def _check_args(args: argparse.Namespace) -> None:
 
 
 def _env(model: str | None) -> Mapping[str, str] | None:
-    # WIRING POINT (models): compose reads REVIEW_BOT_MODEL from the env it is given.
+    """The environment the settings are read from, with ``--model`` as REVIEW_BOT_MODEL."""
     if model is None:
         return None
     return {**os.environ, "REVIEW_BOT_MODEL": model}
@@ -129,27 +127,23 @@ def _evaluate(args: argparse.Namespace) -> int:
     )
     if not cases:
         raise InputError("no case passes --source/--language/--ids: check the filters")
-    data = config_file_data(args.config)
     overrides: dict[str, object] = {"tools_only": True} if args.tools_only else {}
-    config = load_review_config(args.config, overrides=overrides, data=data)
+    settings = load_settings(args.config, _env(args.model), overrides, tools_only=args.tools_only)
+    config = settings.review
+    model = settings.model
     info = RunInfo(
         review_config=config.model_dump(mode="json"),
-        tools_only=config.tools_only,
-        model=args.model,
+        tools_only=model is None,
+        model=f"{model.model}@{model.base_url or 'openai'}" if model is not None else None,
         tolerance=args.tolerance,
     )
-    out = args.out
-    if out is None:
-        from review_bot.evals.results import run_hash
-
-        out = DEFAULT_OUT_ROOT / run_hash(info)
+    out = args.out or DEFAULT_OUT_ROOT / run_hash(info)
     store = RunStore(out, info, restart=args.restart)
-    env = _env(args.model)
+    runtime = Runtime.from_settings(settings)
 
     async def reviewer(case: EvalCase, change: ChangeSet, cfg: ReviewConfig) -> Review:
-        # One composition per case, as for a user's review: each gets its own transcript.
-        services = build_services(cfg, data, env=env)
-        return await review(change, cfg, services)
+        # the same composition as a user's review: cache, policies, a transcript per case
+        return await runtime.review(change, cfg)
 
     console = Console(stderr=True)
     started = time.perf_counter()
@@ -173,17 +167,22 @@ def _evaluate(args: argparse.Namespace) -> int:
     try:
         with progress:
             task = progress.add_task("", total=len(cases))
-            results = asyncio.run(
-                run_cases(
-                    cases,
-                    reviewer,
-                    config,
-                    store,
-                    tolerance=args.tolerance,
-                    concurrency=args.concurrency,
-                    on_result=on_result,
-                )
-            )
+
+            async def run_all() -> list[CaseResult]:
+                try:
+                    return await run_cases(
+                        cases,
+                        reviewer,
+                        config,
+                        store,
+                        tolerance=args.tolerance,
+                        concurrency=args.concurrency,
+                        on_result=on_result,
+                    )
+                finally:
+                    await runtime.aclose()
+
+            results = asyncio.run(run_all())
     except KeyboardInterrupt:
         console.print(
             f"interrupted: finished cases are saved in {str(out)!r}; "
@@ -192,8 +191,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise
     run_meta: dict[str, Any] = {
         "run_hash": store.run_hash,
-        "mode": "tools-only" if config.tools_only else "agents",
-        "model": args.model,
+        "mode": "tools-only" if model is None else "agents",
+        "model": info.model,
         "tolerance": args.tolerance,
         "datasets": [str(d) for d in args.datasets],
         "cases_resumed": resumed,
@@ -202,7 +201,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     summary = summarise(results, run_meta)
     write_reports(out, summary, results)
     _print_summary(summary, out)
-    langfuse = LangfuseConfig.from_env(os.environ)
+    langfuse = settings.langfuse
     if langfuse.enabled:  # pragma: no cover - needs a Langfuse server
         exported = export_run(langfuse, results, run_name=f"review-bot-{store.run_hash}")
         console.print(f"exported {exported} cases to Langfuse at {langfuse.host}")
