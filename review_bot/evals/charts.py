@@ -111,22 +111,24 @@ def scatter_chart(
         out.append(_text(left - 6, y + 4, f"{tick:.0%}", text_anchor="end", fill="#6b7280"))
         x = left + plot_w * tick
         out.append(_text(x, top + plot_h + 16, f"{x_max * tick:.4g}", text_anchor="middle"))
-    placed: list[tuple[float, float]] = []
+    placed: list[tuple[float, float, float]] = []  # label boxes: x0, x1, baseline
     for i, (label, x, value) in enumerate(points):
         if value is None:
             continue
         cx = left + plot_w * (x / x_max)
         cy = top + plot_h * (1 - value)
+        anchor = "end" if cx > left + plot_w * 0.6 else "start"
+        text_w = len(label) * 7.0  # rough width at 12px, enough to keep labels apart
+        x0 = cx - 9 - text_w if anchor == "end" else cx + 9
         label_y = cy - 8
-        while any(abs(px - cx) < 120 and abs(py - label_y) < 13 for px, py in placed):
+        while any(x0 < b1 and x0 + text_w > b0 and abs(by - label_y) < 13 for b0, b1, by in placed):
             label_y -= 13  # stack labels of nearby points instead of overprinting them
-        placed.append((cx, label_y))
+        placed.append((x0, x0 + text_w, label_y))
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
         out.append(
             f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="6" fill="{colour}">'
             f"<title>{escape(f'{label}: {x:.4g}, {value:.1%}')}</title></circle>"
         )
-        anchor = "end" if cx > left + plot_w * 0.8 else "start"
         dx = -9 if anchor == "end" else 9
         out.append(_text(cx + dx, label_y, label, text_anchor=anchor))
     out.append("</svg>")
