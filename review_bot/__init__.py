@@ -1,0 +1,41 @@
+"""Review Bot: multi-agent code review leaning on real static-analysis tools.
+
+The public API::
+
+    from review_bot import review, review_sync, from_git, ReviewConfig
+    result = review_sync(from_git(Path("."), "main"), ReviewConfig())
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from review_bot.change import ChangeSet, FileChange, Hunk, from_diff, from_files, from_git
+from review_bot.config import ReviewConfig, ToolsConfig, load_review_config
+from review_bot.errors import ConfigError, InputError, ReviewError
+from review_bot.findings import Finding, Review, Severity
+from review_bot.pipeline import Services, review, review_sync
+from review_bot.render import render
+
+__all__ = [
+    "ChangeSet",
+    "ConfigError",
+    "FileChange",
+    "Finding",
+    "Hunk",
+    "InputError",
+    "Review",
+    "ReviewConfig",
+    "ReviewError",
+    "Services",
+    "Severity",
+    "ToolsConfig",
+    "__version__",
+    "from_diff",
+    "from_files",
+    "from_git",
+    "load_review_config",
+    "render",
+    "review",
+    "review_sync",
+]

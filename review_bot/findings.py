@@ -168,16 +168,37 @@ def rank_findings(findings: Iterable[Finding]) -> list[Finding]:
     )
 
 
+# CWEs that name one weakness at different levels; a finding in a group matches any other.
+_CWE_GROUPS: tuple[frozenset[str], ...] = (
+    frozenset({"CWE-798", "CWE-259", "CWE-321", "CWE-547"}),  # hard-coded credentials
+    frozenset({"CWE-78", "CWE-77", "CWE-88"}),  # command injection
+    frozenset({"CWE-89", "CWE-564", "CWE-943"}),  # SQL / query injection
+    frozenset({"CWE-79", "CWE-80", "CWE-83"}),  # cross-site scripting
+    frozenset({"CWE-94", "CWE-95"}),  # code injection / eval
+    frozenset({"CWE-327", "CWE-328", "CWE-326", "CWE-916"}),  # weak crypto / hashing
+    frozenset({"CWE-22", "CWE-23", "CWE-36", "CWE-73"}),  # path traversal
+)
+# Umbrella CWEs some tools attach to everything of a kind (bandit's yaml.load is CWE-20):
+# they say "input handling", so they match any CWE on the same lines.
+_GENERIC_CWES = frozenset({"CWE-20", "CWE-74", "CWE-707", "CWE-693", "CWE-710"})
+
+
+def _related_cwes(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    if set(a) & set(b) or set(a) & _GENERIC_CWES or set(b) & _GENERIC_CWES:
+        return True
+    return any(group & set(a) and group & set(b) for group in _CWE_GROUPS)
+
+
 def _same_problem(a: Finding, b: Finding, slack: int) -> bool:
     if a.path != b.path or a.category != b.category:
         return False
     if a.line > b.end_line + slack or b.line > a.end_line + slack:
         return False
     if a.cwe and b.cwe:
-        return bool(set(a.cwe) & set(b.cwe))
+        return _related_cwes(a.cwe, b.cwe)
     if a.cwe or b.cwe:
-        # one side knows the weakness, the other does not: only fold when one is a tool
-        # restating the other on the very same line range
+        # one side knows the weakness, the other does not: only fold when it restates the
+        # other on the very same line range
         return (a.line, a.end_line) == (b.line, b.end_line)
     return a.rule_id == b.rule_id or (a.line, a.end_line) == (b.line, b.end_line)
 
@@ -204,8 +225,9 @@ def merge_findings(findings: Sequence[Finding], *, slack: int = 0) -> list[Findi
     """Fold findings that report the same problem at the same place, keeping every source.
 
     Two findings are the same problem when they share path and category, their line ranges
-    overlap (within ``slack`` lines), and their CWEs intersect (or, lacking CWEs, they share a
-    rule or an exact range). The most severe finding of a group leads it; the group's
+    overlap (within ``slack`` lines), and their CWEs are related (equal, in one family such
+    as hard-coded credentials, or one of them an umbrella like CWE-20), or, lacking CWEs,
+    they share a rule or an exact range. The most severe finding of a group leads it; the group's
     severity is its worst.
     """
     merged: list[Finding] = []

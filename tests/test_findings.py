@@ -149,3 +149,15 @@ def test_merge_never_loses_a_source_or_a_location(items: list[tuple[int, int, st
             and m.end_line >= original.end_line
             for m in merged
         )
+
+
+def test_two_tools_on_the_same_lines_merge_even_with_different_cwes() -> None:
+    semgrep = make(rule_id="yaml-load", cwe=["CWE-502"], sources=("tool:semgrep",))
+    bandit = make(rule_id="B506", cwe=["CWE-20"])
+    assert len(merge_findings([semgrep, bandit])) == 1
+
+
+def test_one_tool_two_rules_on_one_line_stay_apart() -> None:
+    a = make(rule_id="B602", cwe=["CWE-78"])
+    b = make(rule_id="B105", cwe=["CWE-259"])
+    assert len(merge_findings([a, b])) == 2

@@ -86,6 +86,7 @@ def caching_analyzer_call(
                 version=version,
                 status="ok",
                 reason=CACHED_REASON,
+                cached=True,
                 files=tuple(f.path for f in files),
                 findings=len(cached),
             )

@@ -11,6 +11,7 @@ from review_bot.change import ChangeLimits
 from review_bot.findings import Severity
 
 __all__ = [
+    "DEFAULT_DEADLINE_S",
     "DEFAULT_FAIL_ON",
     "DEFAULT_FILTER_MODE",
     "DEFAULT_MAX_FINDINGS",
@@ -28,6 +29,7 @@ FilterMode = Literal["added", "diff_context", "file", "nofilter"]
 DEFAULT_FILTER_MODE: FilterMode = "added"
 DEFAULT_FAIL_ON: Severity = "medium"
 DEFAULT_MAX_FINDINGS = 100
+DEFAULT_DEADLINE_S = 900.0
 DEFAULT_TOOL_TIMEOUT_S = 120.0
 DEFAULT_TOOL_MEMORY_MB = 4096
 DEFAULT_TOOL_CPU_S = 600
@@ -69,6 +71,7 @@ class ReviewConfig(BaseModel):
     filter_mode: FilterMode = DEFAULT_FILTER_MODE
     fail_on: Severity = DEFAULT_FAIL_ON
     max_findings: int = Field(DEFAULT_MAX_FINDINGS, gt=0)
+    deadline_s: float = Field(DEFAULT_DEADLINE_S, gt=0)
     tools_only: bool = False
     tools: ToolsConfig = ToolsConfig()
     limits: ChangeLimits = ChangeLimits()

@@ -66,6 +66,7 @@ class ToolRun(BaseModel):
     duration_s: float = 0.0
     files: tuple[str, ...] = ()
     findings: int = 0
+    cached: bool = False  # served from the tool-output cache: no process ran
 
 
 class AnalyzerResult(BaseModel):

@@ -1,0 +1,72 @@
+"""The agents' completion-cache seam (``CompletionCache``) on top of :class:`TieredCache`.
+
+The agents' model client builds the request it is about to send (redacted messages, tools,
+output schema, model) plus its scope (provider, temperature, prompt version); this adapter
+turns that into a :func:`completion_key` and stores ``CreateResult`` JSON. It sits *outside*
+the resilience policy: a hit costs no policy call and no socket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from autogen_core.models import CreateResult
+from pydantic import ValidationError
+
+from review_bot.cache.keys import completion_key, model_tag
+from review_bot.cache.store import CacheStats
+from review_bot.cache.tiered import TieredCache
+
+__all__ = ["TieredCompletionCache"]
+
+_KEY_FIELDS = ("provider", "model", "messages", "tools", "output_schema", "prompt_version")
+
+
+class TieredCompletionCache:
+    """``get_or_create(request, create)`` with single-flight misses and per-review stats."""
+
+    def __init__(
+        self, cache: TieredCache, *, ttl_s: float | None, stats: CacheStats | None = None
+    ) -> None:
+        self._cache = cache
+        self._ttl_s = ttl_s
+        self.stats = stats or CacheStats()
+
+    @staticmethod
+    def key(request: Mapping[str, Any]) -> str:
+        """The content address of ``request`` (every field but the ones named are parameters)."""
+        parameters = {k: v for k, v in request.items() if k not in _KEY_FIELDS}
+        return completion_key(
+            provider=str(request.get("provider", "")),
+            model=str(request.get("model", "")),
+            parameters=parameters,
+            messages=list(request.get("messages", [])),
+            tools=list(request.get("tools", [])),
+            output_schema=request.get("output_schema"),
+            prompt_version=str(request.get("prompt_version", "")),
+        )
+
+    async def get_or_create(
+        self, request: Mapping[str, Any], create: Callable[[], Awaitable[CreateResult]]
+    ) -> CreateResult:
+        """The cached answer (marked ``cached``), or ``create()``'s, stored for next time."""
+        key = self.key(request)
+        called = False
+
+        async def compute() -> bytes:
+            nonlocal called
+            called = True
+            return (await create()).model_dump_json().encode()
+
+        tags = (model_tag(str(request.get("provider", "")), str(request.get("model", ""))),)
+        raw = await self._cache.get_or_compute(
+            key, compute, ttl_s=self._ttl_s, tags=tags, stats=self.stats
+        )
+        try:
+            result = CreateResult.model_validate_json(raw)
+        except ValidationError:  # an entry written by an incompatible version: overwrite it
+            result = await create()
+            await self._cache.set(key, result.model_dump_json().encode(), self._ttl_s, tags)
+            return result
+        return result if called else result.model_copy(update={"cached": True})

@@ -1,0 +1,118 @@
+"""``review-bot review``: review a local change (git range, diff file, or the bundled example)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+from review_bot import change as change_mod
+from review_bot.change import ChangeSet
+from review_bot.cli._progress import ProgressSink
+from review_bot.compose import Runtime, example_change
+from review_bot.config.models import FilterMode
+from review_bot.config.settings import load_settings
+from review_bot.errors import InputError
+from review_bot.findings import SEVERITIES, Review, Severity
+from review_bot.render import FORMATS, render
+
+FILTER_MODES: tuple[FilterMode, ...] = ("added", "diff_context", "file", "nofilter")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``review`` subcommand."""
+    parser = sub.add_parser(
+        "review",
+        help="review a local change",
+        description="Review `git diff BASE...HEAD` of a repository, a diff file, or the example.",
+    )
+    parser.add_argument(
+        "repo", nargs="?", help="repository (default: .), or the new-side tree for --diff"
+    )
+    parser.add_argument("--base", help="base ref (default: origin/HEAD, main or master)")
+    parser.add_argument(
+        "--uncommitted", action="store_true", help="include staged, unstaged and untracked changes"
+    )
+    parser.add_argument("--diff", help="a unified diff file ('-' for stdin) instead of git")
+    parser.add_argument("--example", action="store_true", help="review the bundled example change")
+    parser.add_argument("--format", choices=FORMATS, default="text")
+    parser.add_argument("--output", "-o", help="write the report to this file")
+    parser.add_argument("--tools-only", action="store_true", help="do not call a model")
+    parser.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 at/above this severity")
+    parser.add_argument("--filter-mode", choices=FILTER_MODES, help="which lines count")
+    parser.add_argument("--config", type=Path, help="a review-bot TOML config file")
+    parser.add_argument("--no-progress", action="store_true", help="no live progress on stderr")
+    parser.set_defaults(handler=run)
+
+
+def _ref_exists(repo: Path, ref: str) -> bool:
+    git = ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"]
+    return subprocess.run(git, capture_output=True, check=False).returncode == 0
+
+
+def _default_base(repo: Path) -> str:
+    for ref in ("origin/HEAD", "main", "master"):
+        if _ref_exists(repo, ref):
+            return ref
+    raise InputError(
+        f"no --base given and none of origin/HEAD, main, master exists in {str(repo)!r}: "
+        "pass --base REF"
+    )
+
+
+def _load_change(args: argparse.Namespace) -> ChangeSet:
+    if args.example:
+        return example_change()
+    repo = Path(args.repo or ".")
+    if args.diff:
+        if args.diff == "-":
+            diff: str | bytes = sys.stdin.buffer.read()
+        else:
+            try:
+                diff = Path(args.diff).read_bytes()
+            except OSError as exc:
+                raise InputError(f"cannot read diff file {args.diff!r}: {exc.strerror}") from exc
+        if args.repo is not None and not repo.is_dir():
+            raise InputError(f"tree {args.repo!r} is not a directory: pass the new-side tree")
+        return change_mod.from_diff(diff, tree=repo if args.repo is not None else None)
+    if not repo.exists():
+        raise InputError(f"repository {args.repo!r} does not exist: pass a path to a git repo")
+    base = args.base or _default_base(repo)
+    return change_mod.from_git(repo, base, uncommitted=args.uncommitted)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Review the change and print or write the report; the exit code follows --fail-on."""
+    overrides: dict[str, object] = {}
+    if args.fail_on:
+        overrides["fail_on"] = args.fail_on
+    if args.filter_mode:
+        overrides["filter_mode"] = args.filter_mode
+    if args.tools_only:
+        overrides["tools_only"] = True
+    settings = load_settings(args.config, overrides=overrides, tools_only=args.tools_only)
+    change = _load_change(args)
+    progress = ProgressSink(enabled=not args.no_progress)
+
+    async def go() -> Review:
+        runtime = Runtime.from_settings(settings)
+        try:
+            return await runtime.review(change, events=progress)
+        finally:
+            await runtime.aclose()
+
+    with progress:
+        result = asyncio.run(go())
+    color = args.format == "text" and args.output is None and sys.stdout.isatty()
+    text = render(result, args.format, change, color=color)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write --output {args.output!r}: {exc.strerror}") from exc
+    else:
+        sys.stdout.write(text)
+    threshold: Severity = settings.review.fail_on
+    return 1 if result.fails(threshold) else 0

@@ -1,0 +1,255 @@
+"""The composition root: turn settings into the collaborators of a review, and run it.
+
+Entry points (CLI, worker, eval harness) build one :class:`Runtime` per process (policies,
+cache, transcript store are shared by every review of the process, so bulkheads and breakers
+see all the traffic) and call :meth:`Runtime.review` per change. Nothing below this module
+constructs clients, stores or policies on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from review_bot import change as change_mod
+from review_bot.audit import open_store, record_review
+from review_bot.cache import build_cache
+from review_bot.cache.completions import TieredCompletionCache
+from review_bot.cache.store import CacheStats
+from review_bot.cache.tiered import TieredCache
+from review_bot.cache.tools import caching_analyzer_call
+from review_bot.change import ChangeSet
+from review_bot.config.model import ModelConfig
+from review_bot.config.models import ReviewConfig
+from review_bot.config.settings import Settings
+from review_bot.errors import DependencyUnavailable, ToolError
+from review_bot.events import EventSink, NullSink
+from review_bot.findings import Review
+from review_bot.pipeline import AgentRunner, Services, review
+from review_bot.redaction import Redactor
+from review_bot.resilience import Deadline, PolicyRegistry, ResilienceScope
+from review_bot.tools import AnalyzerCall
+from review_bot.tools.base import Analyzer, AnalyzerResult
+from review_bot.tools.sandbox import ProcessRunner, SubprocessRunner
+
+if TYPE_CHECKING:  # the agents stack (autogen, openai) loads only when a model is configured
+    from autogen_core.models import ChatCompletionClient
+
+    from review_bot.agents.analyzers import ToolsFileAnalyzer
+
+__all__ = ["Runtime", "example_change", "read_tree", "replay_agents"]
+
+EXAMPLE = "inventory"
+
+
+def read_tree(root: Path) -> dict[str, str]:
+    """Every regular file under ``root`` as ``{relative posix path: text}``."""
+    files: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not path.is_symlink() and "__pycache__" not in path.parts:
+            rel = path.relative_to(root).as_posix()
+            files[rel] = path.read_bytes().decode("utf-8", "replace")
+    return files
+
+
+def example_change(name: str = EXAMPLE) -> ChangeSet:
+    """The bundled example change (``review_bot/examples/<name>/{before,after}``)."""
+    base = resources.files("review_bot.examples").joinpath(name)
+    with resources.as_file(base) as root:
+        before = read_tree(Path(root) / "before")
+        after = read_tree(Path(root) / "after")
+    return change_mod.from_files(before, after)
+
+
+def _guarded_call(
+    inner: AnalyzerCall, policies: PolicyRegistry, scope: ResilienceScope
+) -> AnalyzerCall:
+    """Each analyzer run goes through its ``tool:<name>`` policy (deadline, bulkhead, breaker).
+
+    A refusal by the policy becomes a ToolError, which the tools phase records as that tool's
+    failure; the other tools go on.
+    """
+
+    async def call(analyzer: Analyzer, files: Any, workdir: Path) -> AnalyzerResult:
+        async def run() -> AnalyzerResult:
+            return await inner(analyzer, files, workdir)
+
+        try:
+            return await policies.call(f"tool:{analyzer.name}", run, scope)
+        except DependencyUnavailable as exc:
+            raise ToolError(f"{analyzer.name}: {exc}") from exc
+
+    return call
+
+
+def model_settings(model: ModelConfig) -> dict[str, Any]:
+    """What a transcript keeps of the model (never the key), enough to rebuild the agents."""
+    return model.model_dump(mode="json", exclude={"api_key"})
+
+
+def _agents(
+    model: ModelConfig,
+    *,
+    redactor: Redactor,
+    policies: PolicyRegistry | None,
+    scope: ResilienceScope | None,
+    cache: TieredCompletionCache | None,
+    analyzer: ToolsFileAnalyzer,
+    settings: Settings | None,
+    client: ChatCompletionClient | None = None,
+) -> AgentRunner | None:
+    from review_bot.agents.tracing import build_tracer
+    from review_bot.orchestration import build_agent_runner
+
+    dependency = f"llm:{model.base_url or 'openai'}:{model.model}"
+
+    async def policy(fn: Any) -> Any:
+        if policies is None:
+            return await fn()
+        return await policies.call(dependency, fn, scope)
+
+    tracer = None
+    if settings is not None and settings.langfuse.enabled:
+        lf = settings.langfuse
+        tracer = build_tracer(lf.public_key, lf.secret_key, lf.host)
+    return build_agent_runner(
+        model,
+        redact=redactor.redact,
+        client_factory=(lambda role: client) if client is not None else None,
+        policy=policy,
+        cache=cache,
+        analyzer=analyzer,
+        tracer=tracer,
+    )
+
+
+def replay_agents(
+    client: ChatCompletionClient, config: ReviewConfig, settings: Mapping[str, Any]
+) -> AgentRunner:
+    """Agents for replay: the recorded model settings, answers served by ``client``."""
+    from review_bot.agents.analyzers import ToolsFileAnalyzer
+
+    model = ModelConfig.model_validate(dict(settings))
+    runner = _agents(
+        model,
+        redactor=Redactor(remember=True),
+        policies=None,
+        scope=None,
+        cache=None,
+        analyzer=ToolsFileAnalyzer(config.tools),
+        settings=None,
+        client=client,
+    )
+    assert runner is not None
+    return runner
+
+
+@dataclass
+class Runtime:
+    """The process-wide collaborators built from :class:`Settings`.
+
+    Attributes:
+        settings: what the process was configured with.
+        policies: one resilience policy per dependency, shared by all reviews.
+        cache: completions and tool outputs (None when caching is disabled).
+        runner: the sandboxed tool process runner.
+    """
+
+    settings: Settings
+    policies: PolicyRegistry
+    cache: TieredCache | None
+    runner: ProcessRunner = field(default_factory=SubprocessRunner)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, testing: bool = False) -> Runtime:
+        """Build the policies and the cache (nothing connects until first use)."""
+        cache = build_cache(settings.cache) if settings.cache.enabled else None
+        return cls(settings, PolicyRegistry(settings.resilience, testing=testing), cache)
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        if self.cache is not None:
+            await self.cache.close()
+        self.policies.close()
+
+    async def review(
+        self,
+        change: ChangeSet,
+        config: ReviewConfig | None = None,
+        *,
+        events: EventSink | None = None,
+        record: bool | None = None,
+    ) -> Review:
+        """Review ``change`` with every configured collaborator; recorded when audit is on."""
+        settings = self.settings
+        config = config or settings.review
+        events = events or NullSink()
+        deadline = Deadline(config.deadline_s)
+        scope = self.policies.scope(deadline, events)
+        cache_stats = CacheStats()
+        runner = self.runner
+        tools_config = config.tools
+
+        async def direct(analyzer: Analyzer, files: Any, workdir: Path) -> AnalyzerResult:
+            return await analyzer.analyze(files, workdir, runner, tools_config)
+
+        inner: AnalyzerCall = direct
+        if self.cache is not None:
+            inner = caching_analyzer_call(
+                self.cache,
+                self.runner,
+                config.tools,
+                ttl_s=settings.cache.tool_ttl_s,
+                stats=cache_stats,
+            )
+        analyzer_call = _guarded_call(inner, self.policies, scope)
+        redactor = Redactor(remember=True)
+        agents: AgentRunner | None = None
+        model = settings.model
+        if model is not None and not config.tools_only:
+            from review_bot.agents.analyzers import ToolsFileAnalyzer
+
+            completions = (
+                TieredCompletionCache(
+                    self.cache, ttl_s=settings.cache.completion_ttl_s, stats=cache_stats
+                )
+                if self.cache is not None
+                else None
+            )
+            agents = _agents(
+                model,
+                redactor=redactor,
+                policies=self.policies,
+                scope=scope,
+                cache=completions,
+                analyzer=ToolsFileAnalyzer(config.tools, runner=self.runner, call=analyzer_call),
+                settings=settings,
+            )
+
+        def extra_stats() -> dict[str, object]:
+            resilience = {f"resilience_{k}": v for k, v in scope.stats.as_review_stats().items()}
+            return {**resilience, **cache_stats.as_review_stats()}
+
+        services = Services(
+            events=events,
+            runner=self.runner,
+            analyzer_call=analyzer_call,
+            agents=agents,
+            extra_stats=extra_stats,
+        )
+        do_record = settings.audit.enabled if record is None else record
+        if not do_record:
+            return await review(change, config, services)
+        store = open_store(settings.audit.transcripts)
+        return await record_review(
+            change,
+            config,
+            services,
+            store,
+            redactor=redactor,
+            model_settings=model_settings(model) if agents is not None and model else None,
+            fsync_on=settings.audit.fsync_on,
+        )

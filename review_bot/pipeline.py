@@ -1,0 +1,216 @@
+"""One review, start to finish: change → tools → agents → merge → Review.
+
+This module owns the order of the steps and nothing else; each step lives in its own
+package and is injected through :class:`Services`, so the CLI, the worker, the eval harness
+and replay all run this same code path with different collaborators.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from review_bot.change import ChangeSet
+from review_bot.config.models import ReviewConfig
+from review_bot.events import EventSink, NullSink
+from review_bot.filtering import split_by_filter
+from review_bot.findings import (
+    Failure,
+    Finding,
+    Review,
+    ReviewStats,
+    Skip,
+    assign_fingerprints,
+    merge_findings,
+    rank_findings,
+)
+from review_bot.redaction import Redactor
+from review_bot.tools import AnalyzerCall, ProcessRunner, ToolPhaseResult, run_tools
+
+__all__ = ["AgentPhaseResult", "AgentRunner", "Services", "review", "review_sync"]
+
+TOOLS_ONLY_HINT = (
+    "Tools-only review: no model is configured. Set REVIEW_BOT_MODEL and OPENAI_API_KEY "
+    "(and OPENAI_BASE_URL for a non-OpenAI server) to add the reviewer, security and coder agents."
+)
+
+
+class AgentPhaseResult(BaseModel):
+    """What the agents added: findings (before filtering and merging), skips, failures, usage."""
+
+    model_config = ConfigDict(frozen=True)
+
+    findings: tuple[Finding, ...] = ()
+    # the tools' findings after the agents' triage and fixes (None: use the tools' own)
+    tool_findings: tuple[Finding, ...] | None = None
+    skipped: tuple[Skip, ...] = ()
+    failures: tuple[Failure, ...] = ()
+    stats: dict[str, object] = {}
+    summary: str = ""
+
+
+class AgentRunner(Protocol):
+    """Runs the agent conversation over a change (implemented in ``orchestration``)."""
+
+    async def run(
+        self,
+        change: ChangeSet,
+        tools: ToolPhaseResult,
+        config: ReviewConfig,
+        events: EventSink,
+    ) -> AgentPhaseResult:
+        """Review ``change`` with the agents, given the tools' findings."""
+
+
+@dataclass(frozen=True)
+class Services:
+    """The collaborators of one review; every field has an embedded default.
+
+    Attributes:
+        events: receives progress and audit events.
+        runner: runs tool processes (None: the sandboxed subprocess runner).
+        analyzer_call: wraps each analyzer run (caching, replay); None runs it directly.
+        agents: the agent conversation; None means a tools-only review.
+        clock: monotonic seconds, injectable so replay can reproduce durations.
+        transcript_location: where the review's transcript is stored (the Review says so).
+        line_text: the new-side line text findings are fingerprinted by; None uses the
+            change's own. The audit recorder passes the redacted change's, so fingerprints
+            never depend on a secret's value and replay (which only has the redacted change)
+            reproduces them.
+        extra_stats: counters kept outside the pipeline (cache hits, retries), folded into
+            the review's stats when it finishes.
+    """
+
+    events: EventSink = field(default_factory=NullSink)
+    runner: ProcessRunner | None = None
+    analyzer_call: AnalyzerCall | None = None
+    agents: AgentRunner | None = None
+    clock: Callable[[], float] = time.monotonic
+    transcript_location: str | None = None
+    line_text: Callable[[str, int], str | None] | None = None
+    extra_stats: Callable[[], Mapping[str, object]] | None = None
+
+
+async def review(
+    change: ChangeSet, config: ReviewConfig | None = None, services: Services | None = None
+) -> Review:
+    """Review ``change`` and return the frozen :class:`Review`.
+
+    Tools always run; the agents run when ``services.agents`` is set and the config does not
+    ask for tools only. Failures of single tools or agents make the review partial, they do
+    not abort it.
+    """
+    config = config or ReviewConfig()
+    services = services or Services()
+    events = services.events
+    started = services.clock()
+    events.emit(
+        "review.started",
+        change_hash=change.content_hash(),
+        files=[f.path for f in change.files],
+        config=config.model_dump(mode="json"),
+    )
+
+    tool_result = await run_tools(
+        change,
+        config.tools,
+        runner=services.runner,
+        call=services.analyzer_call,
+        on_event=lambda event: events.emit(event.kind, **event.data()),
+    )
+    agent_result = AgentPhaseResult()
+    use_agents = services.agents is not None and not config.tools_only
+    if use_agents and services.agents is not None:
+        agent_result = await services.agents.run(change, tool_result, config, events)
+
+    tool_findings = agent_result.tool_findings
+    if tool_findings is None:
+        tool_findings = tool_result.findings
+    kept, dropped = split_by_filter(
+        (*tool_findings, *agent_result.findings), change, config.filter_mode
+    )
+    merged = merge_findings(kept)
+    capped = rank_findings(merged)[: config.max_findings]
+    redactor = Redactor()
+    line_text = services.line_text or redactor.redact_change(change).line_text
+    # some tools quote what they found (bandit B105 quotes a hard-coded password)
+    capped = [
+        f.model_copy(
+            update={
+                "message": redactor.redact(f.message),
+                "suggestion": redactor.redact(f.suggestion) if f.suggestion else None,
+            }
+        )
+        for f in capped
+    ]
+    findings = tuple(assign_fingerprints(capped, line_text))
+
+    skipped: list[Skip] = [Skip(kind="file", name=s.path, reason=s.reason) for s in change.skipped]
+    skipped += [*tool_result.skipped, *agent_result.skipped]
+    if len(merged) > len(capped):
+        skipped.append(
+            Skip(
+                kind="findings",
+                name=f"{len(merged) - len(capped)} findings",
+                reason=f"over the cap of {config.max_findings} findings per review; "
+                "the most severe were kept",
+            )
+        )
+    failures = (*tool_result.failures, *agent_result.failures)
+    mode = "agents" if use_agents else "tools-only"
+    extra = dict(services.extra_stats()) if services.extra_stats else {}
+    stats = ReviewStats(
+        tool_runs=sum(1 for r in tool_result.runs if r.status != "skipped" and not r.cached),
+        files_reviewed=len(change.files),
+        findings_dropped_outside_change=len(dropped),
+        findings_capped=len(merged) - len(capped),
+        duration_s=round(services.clock() - started, 3),
+        **{**extra, **agent_result.stats},
+    )
+    summary = _summary(findings, mode, failures, agent_result.summary)
+    result = Review(
+        mode=mode,
+        findings=findings,
+        summary=summary,
+        stats=stats,
+        skipped=tuple(skipped),
+        failures=failures,
+        partial=bool(failures),
+        transcript=services.transcript_location,
+    )
+    events.emit("review.finished", review=result.model_dump(mode="json"))
+    return result
+
+
+def _summary(
+    findings: tuple[Finding, ...], mode: str, failures: tuple[Failure, ...], agents: str
+) -> str:
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.severity] = counts.get(f.severity, 0) + 1
+    if findings:
+        parts = ", ".join(f"{n} {sev}" for sev, n in counts.items())
+        head = f"{len(findings)} finding{'s' if len(findings) != 1 else ''} ({parts})."
+    else:
+        head = "No findings on the changed lines."
+    lines = [head]
+    if agents:
+        lines.append(agents)
+    if mode == "tools-only":
+        lines.append(TOOLS_ONLY_HINT)
+    if failures:
+        names = ", ".join(sorted({f.component for f in failures}))
+        lines.append(f"Partial review: {names} failed (see failures).")
+    return " ".join(lines)
+
+
+def review_sync(
+    change: ChangeSet, config: ReviewConfig | None = None, services: Services | None = None
+) -> Review:
+    """Blocking wrapper around :func:`review` for callers without an event loop."""
+    return asyncio.run(review(change, config, services))

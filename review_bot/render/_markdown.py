@@ -1,0 +1,58 @@
+"""Markdown for a pull-request comment: summary, severity counts, findings per file."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from review_bot.change import ChangeSet
+from review_bot.findings import SEVERITIES, Review, rank_findings
+from review_bot.render._context import context_lines
+
+_ICON = {"critical": "🟥", "high": "🟧", "medium": "🟨", "low": "🟦", "info": "⬜"}
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_markdown(review: Review, change: ChangeSet | None = None) -> str:
+    """A PR-comment-sized Markdown report."""
+    out = ["## Review Bot", "", _escape(review.summary), ""]
+    counts = {s: sum(1 for f in review.findings if f.severity == s) for s in SEVERITIES}
+    if review.findings:
+        out += ["| severity | findings |", "|---|---|"]
+        out += [f"| {_ICON[s]} {s} | {n} |" for s, n in counts.items() if n]
+        out.append("")
+    by_path = sorted(rank_findings(review.findings), key=lambda f: (f.path, f.line))
+    for path, group in groupby(by_path, key=lambda f: f.path):
+        out += [f"### `{path}`", ""]
+        for finding in group:
+            where = f"L{finding.line}" + (
+                f"-L{finding.end_line}" if finding.end_line != finding.line else ""
+            )
+            sources = ", ".join(finding.sources)
+            out.append(
+                f"- {_ICON[finding.severity]} **{finding.severity}** {where} "
+                f"`{finding.rule_id}`: {_escape(finding.message)} _({sources})_"
+            )
+            lines = context_lines(finding, change, around=0)
+            if lines:
+                out.append("  ```")
+                out += [f"  {text}" for _, text, _ in lines]
+                out.append("  ```")
+            if finding.suggestion:
+                out += ["  Suggested fix:", "  ```suggestion"]
+                out += [f"  {line}" for line in finding.suggestion.splitlines()]
+                out.append("  ```")
+        out.append("")
+    if review.skipped or review.failures:
+        out += ["<details><summary>Skipped and failed</summary>", ""]
+        out += [f"- skipped {s.kind} `{s.name}`: {_escape(s.reason)}" for s in review.skipped]
+        out += [f"- **failed** `{f.component}`: {_escape(f.reason)}" for f in review.failures]
+        out += ["", "</details>", ""]
+    stats = review.stats
+    out.append(
+        f"<sub>{review.mode} · {stats.tool_runs} tool runs · {stats.llm_calls} model calls · "
+        f"{stats.prompt_tokens + stats.completion_tokens} tokens · {stats.duration_s:.1f}s</sub>"
+    )
+    return "\n".join(out) + "\n"

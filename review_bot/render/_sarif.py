@@ -1,0 +1,100 @@
+"""SARIF 2.1.0 that GitHub code scanning accepts: one run, our rules, stable fingerprints."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from review_bot import __version__
+from review_bot.findings import Finding, Review
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+# GitHub ranks security alerts by this property (0-10): critical ≥ 9, high ≥ 7, medium ≥ 4.
+_SECURITY_SEVERITY = {
+    "critical": "9.5",
+    "high": "8.0",
+    "medium": "5.5",
+    "low": "3.0",
+    "info": "1.0",
+}
+
+
+def _rule(finding: Finding) -> dict[str, Any]:
+    tags = [finding.category, *finding.cwe]
+    if finding.category == "security":
+        tags.append("security")
+    properties: dict[str, Any] = {"tags": sorted(set(tags))}
+    if finding.category == "security":
+        properties["security-severity"] = _SECURITY_SEVERITY[finding.severity]
+    return {
+        "id": finding.rule_id,
+        "shortDescription": {"text": finding.rule_id},
+        "defaultConfiguration": {"level": _LEVEL[finding.severity]},
+        "properties": properties,
+    }
+
+
+def sarif_log(review: Review) -> dict[str, Any]:
+    """The SARIF log as a JSON-ready dict."""
+    rules: dict[str, dict[str, Any]] = {}
+    for finding in review.findings:
+        rules.setdefault(finding.rule_id, _rule(finding))
+    index = {rule_id: i for i, rule_id in enumerate(rules)}
+    results = []
+    for finding in review.findings:
+        result: dict[str, Any] = {
+            "ruleId": finding.rule_id,
+            "ruleIndex": index[finding.rule_id],
+            "level": _LEVEL[finding.severity],
+            "message": {"text": finding.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": finding.line, "endLine": finding.end_line},
+                    }
+                }
+            ],
+            "properties": {
+                "severity": finding.severity,
+                "category": finding.category,
+                "sources": list(finding.sources),
+            },
+        }
+        if finding.fingerprint:
+            result["partialFingerprints"] = {"reviewBot/v1": finding.fingerprint}
+        if finding.suggestion:
+            result["properties"]["suggestion"] = finding.suggestion
+        results.append(result)
+    notifications = [
+        {"level": "warning", "message": {"text": f"{f.component} failed: {f.reason}"}}
+        for f in review.failures
+    ] + [
+        {"level": "note", "message": {"text": f"skipped {s.kind} {s.name}: {s.reason}"}}
+        for s in review.skipped
+    ]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "review-bot",
+                "version": __version__,
+                "informationUri": "https://github.com/review-bot/review-bot",
+                "rules": list(rules.values()),
+            }
+        },
+        "results": results,
+        "invocations": [
+            {
+                "executionSuccessful": not review.failures,
+                "toolExecutionNotifications": notifications,
+            }
+        ],
+        "properties": {"mode": review.mode, "summary": review.summary},
+    }
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def render_sarif(review: Review) -> str:
+    """SARIF 2.1.0 JSON text."""
+    return json.dumps(sarif_log(review), indent=2, ensure_ascii=False) + "\n"

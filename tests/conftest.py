@@ -1,0 +1,24 @@
+"""Suite-wide isolation: no test reads or writes the user's cache or transcripts, none sees a model."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+
+_STATE = tempfile.mkdtemp(prefix="review-bot-tests-")
+# set at import so subprocesses started by any test (CLI, serve, worker) inherit it too
+os.environ["REVIEW_BOT_CACHE_DIR"] = os.path.join(_STATE, "cache")
+os.environ["REVIEW_BOT_TRANSCRIPTS"] = os.path.join(_STATE, "transcripts")
+for _name in ("REVIEW_BOT_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "REVIEW_BOT_CONFIG",
+              "LANGFUSE_PUBLIC_KEY", "LANGFUSE_SECRET_KEY", "REDIS_URL"):  # fmt: skip
+    os.environ.pop(_name, None)
+os.environ["LANGFUSE_TRACING_ENABLED"] = "false"
+
+
+@pytest.fixture(scope="session")
+def state_dir() -> Iterator[str]:
+    """The suite's private state folder (cache, transcripts)."""
+    yield _STATE
