@@ -42,7 +42,7 @@ from review_bot.tools import Analyzer, AnalyzerResult, Limits, ProcessResult
 
 __all__ = ["AgentsFactory", "ReplayResult", "replay"]
 
-AgentsFactory = Callable[[ChatCompletionClient, ReviewConfig], AgentRunner]
+AgentsFactory = Callable[[ChatCompletionClient, ReviewConfig, Mapping[str, Any]], AgentRunner]
 """Builds the agent runner of a replayed review around the replay model client."""
 
 
@@ -189,7 +189,7 @@ async def replay(
                 "this transcript is of an agents review: pass an agents factory to replay "
                 "(review_bot.compose wires the default)"
             )
-        runner = agents(model, config)
+        runner = agents(model, config, settings)
     sink = RecordingSink()
     services = Services(
         events=sink,

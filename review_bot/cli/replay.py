@@ -11,6 +11,8 @@ from rich.text import Text
 
 from review_bot.audit.replay import AgentsFactory, replay
 from review_bot.errors import InputError
+from review_bot.findings import Review
+from review_bot.render import render_json
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     if args.output and result.replayed is not None:
         try:
-            Path(args.output).write_text(result.replayed + "\n", encoding="utf-8")
+            # the same bytes `review-bot review --format json` printed for the recorded review
+            replayed = Review.model_validate_json(result.replayed)
+            Path(args.output).write_text(render_json(replayed), encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot write --output {args.output!r}: {exc.strerror}") from exc
     if result.identical:
