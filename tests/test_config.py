@@ -55,3 +55,30 @@ def test_missing_and_broken_files(tmp_path: Path) -> None:
     bad.write_text("[review\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_review_config(bad, env={})
+
+
+def test_the_readme_config_example_loads(tmp_path: Path) -> None:
+    from review_bot.config.settings import load_settings
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "readme.toml"
+    path.write_text(block)
+    settings = load_settings(path, env={"HOME": str(tmp_path)})
+    assert settings.review.tools.disabled == ("semgrep",)
+    assert settings.model is not None
+    assert settings.model.model == "gpt-4o-mini"
+    assert settings.resilience.default.max_attempts == 4
+
+
+def test_settings_without_a_model_are_tools_only(tmp_path: Path) -> None:
+    from review_bot.config.settings import load_settings
+
+    settings = load_settings(None, env={"HOME": str(tmp_path)})
+    assert settings.model is None
+    assert settings.audit.enabled
+    env = {"HOME": str(tmp_path), "REVIEW_BOT_MODEL": "m", "REVIEW_BOT_TRANSCRIPTS": "off"}
+    settings = load_settings(None, env=env)
+    assert settings.model is not None
+    assert not settings.audit.enabled
+    assert load_settings(None, env=env, tools_only=True).model is None
