@@ -15,7 +15,6 @@ os.environ["REVIEW_BOT_TRANSCRIPTS"] = os.path.join(_STATE, "transcripts")
 for _name in ("REVIEW_BOT_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "REVIEW_BOT_CONFIG",
               "LANGFUSE_PUBLIC_KEY", "LANGFUSE_SECRET_KEY", "REDIS_URL"):  # fmt: skip
     os.environ.pop(_name, None)
-os.environ["LANGFUSE_TRACING_ENABLED"] = "false"
 
 
 @pytest.fixture(scope="session")
