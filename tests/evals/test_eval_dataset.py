@@ -12,7 +12,12 @@ from review_bot.errors import InputError
 from review_bot.evals.dataset import CaseFilter, filter_cases, load_cases
 from review_bot.evals.topics import Topic
 
-DEV = Path("/work/shared/evals/dev")
+# the development split lives in shared/ beside the checkout (CI lays a copy there too)
+DEV = next(
+    (p for p in (Path(__file__).resolve().parents[3] / "shared/evals/dev",
+                 Path("/work/shared/evals/dev")) if p.is_dir()),
+    Path(__file__).resolve().parents[3] / "shared/evals/dev",
+)  # fmt: skip
 
 
 def _write(path: Path, records: list[dict[str, object]]) -> Path:

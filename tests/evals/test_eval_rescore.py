@@ -23,7 +23,12 @@ from review_bot.evals.store import RunStore
 from review_bot.evals.summary import summarise
 from review_bot.findings import Finding
 
-DEV = Path("/work/shared/evals/dev")
+# the development split lives in shared/ beside the checkout (CI lays a copy there too)
+DEV = next(
+    (p for p in (Path(__file__).resolve().parents[3] / "shared/evals/dev",
+                 Path("/work/shared/evals/dev")) if p.is_dir()),
+    Path(__file__).resolve().parents[3] / "shared/evals/dev",
+)  # fmt: skip
 TOL = 2
 FAMILY = {"security": "S", "bug": "D", "correctness": "D"}
 RELATED = [
