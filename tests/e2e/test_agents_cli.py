@@ -38,12 +38,15 @@ def add(a, b):
     """Sum."""
     return a + b
 '''
-UTIL_AFTER = UTIL + '''
+UTIL_AFTER = (
+    UTIL
+    + '''
 
 def double(a):
     """Twice."""
     return add(a, a)
 '''
+)
 JOBS = '''"""Jobs."""
 
 import subprocess
@@ -70,21 +73,39 @@ def _finding(path: str, line: int, **extra: Any) -> dict[str, Any]:
 REVIEWER_ANSWER = json.dumps(
     {
         "findings": [
-            _finding("app/jobs.py", BUG_LINE, severity="high", category="bug",
-                     rule_id="off-by-one", message="items[len(items)] is always out of range"),
-            _finding("app/util.py", UNTOUCHED_LINE, severity="medium", category="bug",
-                     rule_id="untouched-line", message="this line was not changed"),
-        ],  # fmt: skip
+            _finding(
+                "app/jobs.py",
+                BUG_LINE,
+                severity="high",
+                category="bug",
+                rule_id="off-by-one",
+                message="items[len(items)] is always out of range",
+            ),
+            _finding(
+                "app/util.py",
+                UNTOUCHED_LINE,
+                severity="medium",
+                category="bug",
+                rule_id="untouched-line",
+                message="this line was not changed",
+            ),
+        ],
         "summary": "one bug",
     }
 )
 SECURITY_ANSWER = json.dumps(
     {
         "findings": [
-            _finding("app/jobs.py", SHELL_LINE, severity="high", category="security",
-                     cwe=["CWE-78"], rule_id="shell-injection",
-                     message="cmd reaches a shell"),
-        ],  # fmt: skip
+            _finding(
+                "app/jobs.py",
+                SHELL_LINE,
+                severity="high",
+                category="security",
+                cwe=["CWE-78"],
+                rule_id="shell-injection",
+                message="cmd reaches a shell",
+            ),
+        ],
         "triage": [],
     }
 )
@@ -98,8 +119,9 @@ def _agents_model() -> FakeModel:
             "security": ["Here is my review: all good!", SECURITY_ANSWER],
         },
         tool_calls={
-            "reviewer": [("read_file_lines", {"path": "app/jobs.py", "start_line": 1,
-                                              "end_line": 14})],  # fmt: skip
+            "reviewer": [
+                ("read_file_lines", {"path": "app/jobs.py", "start_line": 1, "end_line": 14})
+            ],
             "security": [("run_analyzer", {"analyzer": "bandit", "path": "app/jobs.py"})],
         },
     )
@@ -171,7 +193,8 @@ def test_every_agent_is_asked_with_its_own_system_prompt(agents_run: Run) -> Non
 def test_tool_calls_run_and_their_results_go_back_to_the_model(agents_run: Run) -> None:
     results = agents_run.tool_messages()
     read = results["call_reviewer_0"]
-    assert f"{BUG_LINE} + " in read and "items[len(items)]" in read
+    assert f"{BUG_LINE} + " in read
+    assert "items[len(items)]" in read
     analyzed = json.loads(results["call_security_0"])
     assert any(f["rule_id"] == "B602" and f["line"] == SHELL_LINE for f in analyzed)
 
@@ -252,7 +275,8 @@ def test_a_model_that_always_fails_leaves_a_partial_tools_review(
     failed = {f["component"] for f in run.data["failures"]}
     assert {"agent:reviewer", "agent:security"} <= failed
     shell = [f for f in run.data["findings"] if f["line"] == SHELL_LINE]
-    assert shell and "tool:bandit" in shell[0]["sources"]
+    assert shell
+    assert "tool:bandit" in shell[0]["sources"]
     assert shell[0]["severity"] == "high"
     # each model call was retried (2 attempts), none answered
     assert len(run.requests) >= 4
