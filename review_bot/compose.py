@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from review_bot import change as change_mod
 from review_bot.audit import open_store, record_review
+from review_bot.audit.recording import redact_change_everywhere
 from review_bot.cache import build_cache
 from review_bot.cache.completions import TieredCompletionCache
 from review_bot.cache.store import CacheStats
@@ -28,11 +29,12 @@ from review_bot.config.settings import Settings
 from review_bot.errors import DependencyUnavailable, ToolError
 from review_bot.events import EventSink, NullSink
 from review_bot.findings import Review
-from review_bot.pipeline import AgentRunner, Services, review
+from review_bot.pipeline import AgentPhaseResult, AgentRunner, Services, review
 from review_bot.redaction import Redactor
 from review_bot.resilience import Deadline, PolicyRegistry, ResilienceScope
 from review_bot.tools import AnalyzerCall
 from review_bot.tools.base import Analyzer, AnalyzerResult
+from review_bot.tools.registry import ToolPhaseResult
 from review_bot.tools.sandbox import ProcessRunner, SubprocessRunner
 
 if TYPE_CHECKING:  # the agents stack (autogen, openai) loads only when a model is configured
@@ -85,6 +87,48 @@ def _guarded_call(
     return call
 
 
+@dataclass(frozen=True)
+class _RedactedAgents:
+    """The agents see only the redacted change and redacted tool-finding messages.
+
+    Their prompts (including the data markers keyed by a hash of the text they wrap) are then
+    a function of redacted text alone: no secret reaches the model, not even hashed, and a
+    replay, which only has the transcript's redacted change, asks the very same questions.
+    """
+
+    inner: AgentRunner
+    redactor: Redactor
+
+    async def run(
+        self, change: ChangeSet, tools: ToolPhaseResult, config: ReviewConfig, events: EventSink
+    ) -> AgentPhaseResult:
+        redacted = redact_change_everywhere(change, self.redactor)
+        findings = tuple(
+            f.model_copy(update={"message": self.redactor.redact(f.message)})
+            for f in tools.findings
+        )
+        safe_tools = tools.model_copy(update={"findings": findings})
+        return await self.inner.run(redacted, safe_tools, config, events)
+
+
+class _BindableCall:
+    """An analyzer call that can be re-pointed once the review's recorder exists.
+
+    The agents' analyzer is built before ``record_review`` wraps the analyzer call with its
+    recorder; through this indirection the agents' tool runs (``run_analyzer``, fix checks)
+    are recorded like the tools phase's, so replay can serve them.
+    """
+
+    def __init__(self, target: AnalyzerCall) -> None:
+        self.target = target
+
+    def bind(self, target: AnalyzerCall) -> None:
+        self.target = target
+
+    async def __call__(self, analyzer: Analyzer, files: Any, workdir: Path) -> AnalyzerResult:
+        return await self.target(analyzer, files, workdir)
+
+
 def model_settings(model: ModelConfig) -> dict[str, Any]:
     """What a transcript keeps of the model (never the key), enough to rebuild the agents."""
     return model.model_dump(mode="json", exclude={"api_key"})
@@ -127,9 +171,13 @@ def _agents(
 
 
 def replay_agents(
-    client: ChatCompletionClient, config: ReviewConfig, settings: Mapping[str, Any]
+    client: ChatCompletionClient,
+    config: ReviewConfig,
+    settings: Mapping[str, Any],
+    analyzer_call: AnalyzerCall | None = None,
 ) -> AgentRunner:
-    """Agents for replay: the recorded model settings, answers served by ``client``."""
+    """Agents for replay: the recorded model settings, answers served by ``client``, and
+    their analyzer runs served by ``analyzer_call`` (the transcript's tool runs)."""
     from review_bot.agents.analyzers import ToolsFileAnalyzer
 
     model = ModelConfig.model_validate(dict(settings))
@@ -139,7 +187,7 @@ def replay_agents(
         policies=None,
         scope=None,
         cache=None,
-        analyzer=ToolsFileAnalyzer(config.tools),
+        analyzer=ToolsFileAnalyzer(config.tools, call=analyzer_call),
         settings=None,
         client=client,
     )
@@ -207,6 +255,7 @@ class Runtime:
             )
         analyzer_call = _guarded_call(inner, self.policies, scope)
         redactor = Redactor(remember=True)
+        agents_call = _BindableCall(analyzer_call)
         agents: AgentRunner | None = None
         model = settings.model
         if model is not None and not config.tools_only:
@@ -225,9 +274,11 @@ class Runtime:
                 policies=self.policies,
                 scope=scope,
                 cache=completions,
-                analyzer=ToolsFileAnalyzer(config.tools, runner=self.runner, call=analyzer_call),
+                analyzer=ToolsFileAnalyzer(config.tools, runner=self.runner, call=agents_call),
                 settings=settings,
             )
+            if agents is not None:
+                agents = _RedactedAgents(agents, redactor)
 
         def extra_stats() -> dict[str, object]:
             resilience = {f"resilience_{k}": v for k, v in scope.stats.as_review_stats().items()}
@@ -252,4 +303,5 @@ class Runtime:
             redactor=redactor,
             model_settings=model_settings(model) if agents is not None and model else None,
             fsync_on=settings.audit.fsync_on,
+            bind_analyzer_call=agents_call.bind,
         )

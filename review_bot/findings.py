@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -118,6 +118,12 @@ class Failure(BaseModel):
     reason: str
 
 
+def _sorted_deep(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted_deep(value[k]) for k in sorted(value)}
+    return value
+
+
 class ReviewStats(BaseModel):
     """Counters of one review. Extra keys may be added by later stages (per-agent usage...)."""
 
@@ -134,6 +140,16 @@ class ReviewStats(BaseModel):
     files_reviewed: int = 0
     findings_dropped_outside_change: int = 0
     findings_capped: int = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sort_extra(cls, data: Any) -> Any:
+        """Extra keys (and nested mappings) in sorted order, however the stats were built.
+
+        The JSON of a review must not depend on which stage added a counter first: replay
+        rebuilds the review from canonical (key-sorted) JSON and must print the same bytes.
+        """
+        return _sorted_deep(data) if isinstance(data, dict) else data
 
 
 class Review(BaseModel):

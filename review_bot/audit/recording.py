@@ -14,6 +14,8 @@ What ``review.started`` holds beyond the pipeline's own fields (change hash, fil
 
 ``review.finished`` gets ``clock``: every reading of the review's clock, in order, so replay
 reproduces ``duration_s`` and anything else derived from time.
+It also gets ``extra_stats``: the counters kept outside the pipeline (cache, resilience),
+which replay serves back instead of recounting.
 """
 
 from __future__ import annotations
@@ -162,13 +164,17 @@ async def record_review(
     redactor: Redactor | None = None,
     model_settings: Mapping[str, Any] | None = None,
     fsync_on: Sequence[str] | None = None,
+    bind_analyzer_call: Callable[[AnalyzerCall], None] | None = None,
 ) -> Review:
     """Run the review with every event recorded to a new transcript in ``store``.
 
     The returned Review's ``transcript`` is the transcript's location, and it is redacted
     like its ``review.finished`` record (some tools quote the secret they found).
     ``redactor`` should be the same (remembering) redactor the agents use for outgoing
-    text. A review that raises is recorded as ``error`` + ``review.failed``, then re-raised.
+    text. ``bind_analyzer_call`` receives the recording analyzer call, for collaborators built
+    before the recorder (the agents' analyzer): their tool runs must be in the transcript too,
+    or replay cannot serve them. A review that raises is recorded as ``error`` +
+    ``review.failed``, then re-raised.
     """
     redactor = redactor or Redactor(remember=True)
     tid = transcript_id or new_transcript_id()
@@ -202,15 +208,23 @@ async def record_review(
         redactor,
         enrich={
             "review.started": lambda: started_extra,
-            "review.finished": lambda: {"clock": list(clock.readings)},
+            # counters kept outside the pipeline (cache, resilience) are part of the review's
+            # stats; replay cannot recount them, it serves these
+            "review.finished": lambda: {
+                "clock": list(clock.readings),
+                "extra_stats": dict(services.extra_stats()) if services.extra_stats else {},
+            },
         },
     )
+    recording_call = _recording_call(
+        services.analyzer_call, config, services, redacted_content, recorder
+    )
+    if bind_analyzer_call is not None:
+        bind_analyzer_call(recording_call)
     recorded = replace(
         services,
         events=FanOut([services.events, recorder]),
-        analyzer_call=_recording_call(
-            services.analyzer_call, config, services, redacted_content, recorder
-        ),
+        analyzer_call=recording_call,
         clock=clock,
         transcript_location=writer.location,
         line_text=redacted.line_text,

@@ -38,12 +38,16 @@ from review_bot.events import RecordingSink
 from review_bot.findings import Review
 from review_bot.pipeline import AgentRunner, Services, review
 from review_bot.redaction import Redactor
-from review_bot.tools import Analyzer, AnalyzerResult, Limits, ProcessResult
+from review_bot.tools import Analyzer, AnalyzerCall, AnalyzerResult, Limits, ProcessResult
 
 __all__ = ["AgentsFactory", "ReplayResult", "replay"]
 
-AgentsFactory = Callable[[ChatCompletionClient, ReviewConfig, Mapping[str, Any]], AgentRunner]
-"""Builds the agent runner of a replayed review around the replay model client."""
+AgentsFactory = Callable[
+    [ChatCompletionClient, ReviewConfig, Mapping[str, Any], AnalyzerCall], AgentRunner
+]
+"""Builds the agent runner of a replayed review around the replay model client; the agents'
+analyzer runs (their ``run_analyzer`` tool, fix checks) must go through the given call, which
+serves the recorded runs."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,7 @@ async def replay(
 
     tools = _ToolRuns(records)
     clock = _Clock(finished[-1].data.get("clock", []))
+    extra_stats: dict[str, object] = dict(finished[-1].data.get("extra_stats") or {})
     settings = started.get("model_settings") or {}
     info = settings.get("model_info")
     model = ReplayModelClient(records, model_info=cast(ModelInfo, info) if info else None)
@@ -189,7 +194,7 @@ async def replay(
                 "this transcript is of an agents review: pass an agents factory to replay "
                 "(review_bot.compose wires the default)"
             )
-        runner = agents(model, config, settings)
+        runner = agents(model, config, settings, tools)
     sink = RecordingSink()
     services = Services(
         events=sink,
@@ -199,6 +204,7 @@ async def replay(
         clock=clock,
         transcript_location=started.get("transcript"),
         line_text=change.line_text,
+        extra_stats=lambda: extra_stats,
     )
     mismatch = ""
     result: Review | None = None
