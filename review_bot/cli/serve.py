@@ -9,8 +9,8 @@ from pathlib import Path
 
 import uvicorn
 
-from review_bot.config.loader import load_review_config
 from review_bot.config.service import ServiceConfig
+from review_bot.config.settings import load_settings
 
 __all__ = ["register", "run"]
 
@@ -33,7 +33,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
     )
-    parser.add_argument("--config", type=Path, help="review config TOML (the [review] table)")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="config TOML ([review], [model], [cache], [resilience], [audit]); "
+        "REVIEW_BOT_MODEL/OPENAI_* add the agents, REVIEW_BOT_TRANSCRIPTS sets the transcripts",
+    )
     parser.add_argument("--reviewer", help=argparse.SUPPRESS)  # module:function, for tests
     parser.set_defaults(handler=run)
 
@@ -43,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
     from review_bot.service.server import build_app
 
     config = ServiceConfig.from_env(os.environ)
-    base = load_review_config(args.config, os.environ)
-    app = build_app(config, base, args.reviewer)
+    settings = load_settings(args.config, os.environ)
+    app = build_app(config, settings, args.reviewer)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

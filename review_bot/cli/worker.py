@@ -7,8 +7,8 @@ import logging
 import os
 from pathlib import Path
 
-from review_bot.config.loader import load_review_config
 from review_bot.config.service import ServiceConfig
+from review_bot.config.settings import load_settings
 
 __all__ = ["register", "run"]
 
@@ -27,7 +27,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--concurrency", type=int, default=DEFAULT_CONCURRENCY, help="reviews at once (threads)"
     )
     parser.add_argument("--metrics-port", type=int, help="serve this worker's /metrics on a port")
-    parser.add_argument("--config", type=Path, help="review config TOML (the [review] table)")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="config TOML ([review], [model], [cache], [resilience], [audit]); "
+        "REVIEW_BOT_MODEL/OPENAI_* add the agents, REVIEW_BOT_TRANSCRIPTS sets the transcripts",
+    )
     parser.add_argument("--loglevel", default="INFO")
     parser.add_argument("--reviewer", help=argparse.SUPPRESS)  # module:function, for tests
     parser.set_defaults(handler=run)
@@ -41,24 +46,27 @@ def run(args: argparse.Namespace) -> int:
     from review_bot.service.server import build_worker
 
     config = ServiceConfig.from_env(os.environ)
-    base = load_review_config(args.config, os.environ)
+    settings = load_settings(args.config, os.environ)
     metrics = ServiceMetrics()
-    app = build_worker(config, base, args.reviewer, metrics)
+    worker = build_worker(config, settings, args.reviewer, metrics)
     logging.basicConfig(
         level=args.loglevel, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     if args.metrics_port:
         start_http_server(args.metrics_port, registry=metrics.registry)
-    app.worker_main(
-        [
-            "worker",
-            "--pool=threads",
-            f"--concurrency={args.concurrency}",
-            f"--queues={config.celery_queue}",
-            f"--loglevel={args.loglevel}",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ]
-    )
+    try:
+        worker.celery.worker_main(
+            [
+                "worker",
+                "--pool=threads",
+                f"--concurrency={args.concurrency}",
+                f"--queues={config.celery_queue}",
+                f"--loglevel={args.loglevel}",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ]
+        )
+    finally:
+        worker.close()
     return 0

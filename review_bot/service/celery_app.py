@@ -4,14 +4,19 @@ A task is acknowledged only after it finishes (``acks_late``); if its worker die
 message returns to the queue when the visibility timeout passes (or at once when a pool
 child is lost), and the runner's markers make the repeat post nothing twice. Priorities
 use the Redis transport's priority lists: lower numbers are served first.
+
+Tasks run on Celery's thread pool, but their coroutines all run on one event loop per
+process (:class:`LoopThread`): the review runtime's bulkheads, breakers and Redis clients
+belong to a loop, and one shared loop lets every job of the worker use the same ones.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from typing import Any
+import threading
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 from celery import Celery
 
@@ -20,12 +25,54 @@ from review_bot.service.jobs import ReviewJob
 from review_bot.service.queue import PRIORITY_STEPS, QUEUE_KEY_SEP, TASK_NAME
 from review_bot.service.runner import JobBusy, RunnerDeps, run_job
 
-__all__ = ["BUSY_RETRY_S", "make_celery", "register_review_task"]
+__all__ = ["BUSY_RETRY_S", "LoopThread", "make_celery", "register_review_task"]
 
 log = logging.getLogger(__name__)
 
 BUSY_RETRY_S = 15
 _BUSY_MAX_RETRIES = 200
+
+T = TypeVar("T")
+
+
+class LoopThread:
+    """One event loop in a daemon thread; :meth:`run` blocks the calling thread meanwhile."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def started(self) -> bool:
+        """True once a coroutine has been run (the loop exists)."""
+        return self._loop is not None
+
+    def _ensure(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                self._thread = threading.Thread(
+                    target=loop.run_forever, name="review-bot-loop", daemon=True
+                )
+                self._thread.start()
+                self._loop = loop
+            return self._loop
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` on the shared loop and return its result (or raise its error)."""
+        return asyncio.run_coroutine_threadsafe(coro, self._ensure()).result()
+
+    def stop(self) -> None:
+        """Stop the loop and wait for its thread."""
+        with self._lock:
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+        if loop is None or thread is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
 
 
 def make_celery(config: ServiceConfig) -> Celery:
@@ -60,8 +107,10 @@ def make_celery(config: ServiceConfig) -> Celery:
     return app
 
 
-def register_review_task(app: Celery, deps: Callable[[], RunnerDeps]) -> Any:
-    """Register the review task; ``deps()`` is called inside each task's event loop."""
+def register_review_task(
+    app: Celery, deps: Callable[[], Awaitable[RunnerDeps]], loop: LoopThread
+) -> Any:
+    """Register the review task; its jobs run on ``loop`` with ``await deps()``."""
 
     @app.task(  # type: ignore[untyped-decorator]
         name=TASK_NAME,
@@ -74,14 +123,10 @@ def register_review_task(app: Celery, deps: Callable[[], RunnerDeps]) -> Any:
         job = ReviewJob.model_validate(job_data)
 
         async def run() -> str:
-            runner_deps = deps()
-            try:
-                return await run_job(job, runner_deps)
-            finally:
-                await runner_deps.store.aclose()
+            return await run_job(job, await deps())
 
         try:
-            return asyncio.run(run())
+            return loop.run(run())
         except JobBusy as exc:
             log.info("job %s busy (%s); retrying in %ss", job.delivery_id, exc, BUSY_RETRY_S)
             raise self.retry(countdown=BUSY_RETRY_S, exc=exc) from exc

@@ -7,13 +7,13 @@ worker can serve its own with ``--metrics-port``.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, cast
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from review_bot.findings import ReviewStats
 
-__all__ = ["BREAKER_STATES", "ServiceMetrics"]
+__all__ = ["BREAKER_STATES", "BreakerMetricsSink", "ServiceMetrics"]
 
 BREAKER_STATES: dict[str, int] = {"closed": 0, "half-open": 1, "open": 2}
 _DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 900, 1800)
@@ -81,9 +81,29 @@ class ServiceMetrics:
             self.cache_hit_ratio.set(self._hits / self._lookups)
 
     def breaker(self, dependency: str, state: Literal["closed", "half-open", "open"]) -> None:
-        """Publish a breaker's state. WIRING POINT: call from the resilience breaker listener."""
+        """Publish a breaker's state (fed by :class:`BreakerMetricsSink`)."""
         self.breaker_state.labels(dependency=dependency).set(BREAKER_STATES[state])
 
     def render(self) -> bytes:
         """The registry in Prometheus text format."""
         return generate_latest(self.registry)
+
+
+class BreakerMetricsSink:
+    """An EventSink that turns ``resilience.breaker`` events into the breaker-state gauge.
+
+    The resilience policies announce every transition as an event of the review that saw
+    it; giving each review this sink is how the gauge learns about them without the
+    resilience package knowing about Prometheus.
+    """
+
+    def __init__(self, metrics: ServiceMetrics) -> None:
+        self._metrics = metrics
+
+    def emit(self, kind: str, /, **data: Any) -> None:
+        """Forward breaker transitions; ignore everything else."""
+        if kind != "resilience.breaker":
+            return
+        state, dependency = data.get("new"), data.get("dependency")
+        if isinstance(dependency, str) and state in BREAKER_STATES:
+            self._metrics.breaker(dependency, cast(Literal["closed", "half-open", "open"], state))

@@ -14,7 +14,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from review_bot.change import ChangeSet
@@ -22,6 +22,7 @@ from review_bot.config.loader import load_review_config
 from review_bot.config.models import ReviewConfig
 from review_bot.config.service import ServiceConfig
 from review_bot.errors import BulkheadFull
+from review_bot.events import EventSink, NullSink
 from review_bot.findings import Finding, Review, rank_findings
 from review_bot.github.client import GitHubClient
 from review_bot.github.publish import post_check_run, publish_review
@@ -35,7 +36,6 @@ from review_bot.github.pulls import (
     has_write_access,
     read_repo_config,
 )
-from review_bot.pipeline import Services
 from review_bot.service.jobs import ReviewJob
 from review_bot.service.metrics import ServiceMetrics
 from review_bot.service.store import StateStore
@@ -44,8 +44,9 @@ __all__ = ["JobBusy", "JobOutcome", "Reviewer", "RunnerDeps", "job_key", "run_jo
 
 log = logging.getLogger(__name__)
 
-Reviewer = Callable[[ChangeSet, ReviewConfig, Services], Awaitable[Review]]
-"""``review_bot.pipeline.review``'s signature: the seam tests fill with a scripted reviewer."""
+Reviewer = Callable[[ChangeSet, ReviewConfig, EventSink], Awaitable[Review]]
+"""One review of a change: in production ``Runtime.review`` of the process's runtime
+(caching, resilience, agents, transcripts); tests fill the seam with a scripted reviewer."""
 
 JobOutcome = Literal["posted", "already_posted", "skipped"]
 _PR_STATE_TTL_S = 30 * 24 * 3600
@@ -58,7 +59,11 @@ class JobBusy(BulkheadFull):
 
 @dataclass(frozen=True)
 class RunnerDeps:
-    """What a job needs; built once per process (embedded) or per task (Celery)."""
+    """What a job needs; built once per process and shared by its jobs.
+
+    ``events`` receives every review's events (resilience breaker transitions reach the
+    metrics through it).
+    """
 
     config: ServiceConfig
     store: StateStore
@@ -66,9 +71,7 @@ class RunnerDeps:
     reviewer: Reviewer
     base_config: ReviewConfig
     metrics: ServiceMetrics
-    services: Callable[[ReviewJob], Services] = lambda job: Services()
-    # WIRING POINT: build Services with agents (model config), analyzer cache and a
-    # transcript recorder once those packages land; the default runs tools-only.
+    events: EventSink = field(default_factory=NullSink)
 
 
 def job_key(repo: str, number: int, head: str, config_hash: str, nonce: str = "") -> str:
@@ -181,7 +184,9 @@ async def _review_and_post(
                 for item in previous["findings"]
                 if item["path"] in present and item["path"] not in since
             ]
-    review = await deps.reviewer(change, review_config, deps.services(job))
+    review = await deps.reviewer(change, review_config, deps.events)
+    if review.transcript:
+        log.info("%s#%s at %s: transcript %s", job.repo, job.number, head[:12], review.transcript)
     if carried:
         review = _with_carried(review, carried, previous["head"] if previous else "")
     if pr.changed_files > GITHUB_MAX_FILES:

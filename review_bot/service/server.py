@@ -1,37 +1,63 @@
-"""Assemble the app and the worker from configuration (used by ``serve`` and ``worker``)."""
+"""Assemble the app and the worker from configuration (used by ``serve`` and ``worker``).
+
+Reviews run through one :class:`~review_bot.compose.Runtime` per process: its resilience
+policies (bulkheads, breakers) and caches see every job of the process. A Celery worker
+therefore runs all its jobs on one event loop in a background thread (:class:`LoopThread`),
+not one ``asyncio.run`` per task, so the runtime's loop-bound clients are shared too.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
 
-from review_bot.config.models import ReviewConfig
 from review_bot.config.service import ServiceConfig
+from review_bot.config.settings import Settings
 from review_bot.errors import ConfigError
 from review_bot.service.app import create_app
-from review_bot.service.celery_app import make_celery, register_review_task
+from review_bot.service.celery_app import LoopThread, make_celery, register_review_task
 from review_bot.service.jobs import ReviewJob
-from review_bot.service.metrics import ServiceMetrics
+from review_bot.service.metrics import BreakerMetricsSink, ServiceMetrics
 from review_bot.service.queue import CeleryQueue, EmbeddedQueue, JobQueue
-from review_bot.service.runner import RunnerDeps, run_job
+from review_bot.service.runner import Reviewer, RunnerDeps, run_job
 from review_bot.service.store import RedisStore
-from review_bot.service.wiring import github_factory, load_reviewer, make_store
+from review_bot.service.wiring import (
+    github_factory,
+    load_reviewer,
+    make_store,
+    runtime_reviewer,
+    transcripts_check,
+)
 
-__all__ = ["build_app", "build_worker"]
+__all__ = ["Worker", "build_app", "build_worker"]
+
+Hook = Callable[[], Awaitable[None]]
+
+
+def _reviewer(settings: Settings, reviewer_spec: str | None) -> tuple[Reviewer, Hook | None]:
+    """The process's reviewer and what closes it: the runtime, or a named test double."""
+    if reviewer_spec:
+        return load_reviewer(reviewer_spec), None
+    from review_bot.compose import Runtime
+
+    runtime = Runtime.from_settings(settings)
+    return runtime_reviewer(runtime), runtime.aclose
 
 
 def build_app(
-    config: ServiceConfig, base_config: ReviewConfig, reviewer_spec: str | None = None
+    config: ServiceConfig, settings: Settings, reviewer_spec: str | None = None
 ) -> Starlette:
     """The webhook app; embedded workers run in it unless ``config.queue`` is ``celery``."""
     config.require_webhook_secret()
     metrics = ServiceMetrics()
     store = make_store(config)
     queue: JobQueue
-    startup: list[Any] = []
-    shutdown: list[Any] = []
+    startup: list[Hook] = []
+    shutdown: list[Hook] = []
     if config.queue == "celery":
         assert config.redis_url is not None  # make_store refused otherwise
         broker = aioredis.Redis.from_url(config.redis_url, socket_timeout=2.0)
@@ -40,13 +66,15 @@ def build_app(
         )
         shutdown.append(broker.aclose)
     else:
+        reviewer, close = _reviewer(settings, reviewer_spec)
         deps = RunnerDeps(
             config=config,
             store=store,
             github=github_factory(config),
-            reviewer=load_reviewer(reviewer_spec),
-            base_config=base_config,
+            reviewer=reviewer,
+            base_config=settings.review,
             metrics=metrics,
+            events=BreakerMetricsSink(metrics),
         )
 
         async def handle(job: ReviewJob) -> object:
@@ -58,6 +86,8 @@ def build_app(
         queue = embedded
         startup.append(embedded.start)
         shutdown.append(embedded.stop)
+        if close is not None:
+            shutdown.append(close)
     shutdown.append(store.aclose)
 
     async def on_startup() -> None:
@@ -73,35 +103,62 @@ def build_app(
         queue=queue,
         store=store,
         metrics=metrics,
+        transcripts_ready=transcripts_check(settings.audit),
         on_startup=on_startup,
         on_shutdown=on_shutdown,
     )
 
 
+@dataclass(frozen=True)
+class Worker:
+    """A Celery app with the review task, and ``close()`` for after it stops."""
+
+    celery: Any
+    close: Callable[[], None]
+
+
 def build_worker(
     config: ServiceConfig,
-    base_config: ReviewConfig,
+    settings: Settings,
     reviewer_spec: str | None = None,
     metrics: ServiceMetrics | None = None,
-) -> Any:
+) -> Worker:
     """The Celery app with the review task registered (start it with ``worker_main``)."""
     if not config.redis_url:
         raise ConfigError("review-bot worker needs REDIS_URL (the Celery broker)")
     github = github_factory(config)
-    reviewer = load_reviewer(reviewer_spec)
-    metrics = metrics or ServiceMetrics()
+    sink_metrics = metrics or ServiceMetrics()
     redis_url = config.redis_url
+    loop = LoopThread()
+    built: list[tuple[RunnerDeps, Hook | None]] = []
 
-    def deps() -> RunnerDeps:
-        return RunnerDeps(
-            config=config,
-            store=RedisStore.from_url(redis_url, config.redis_prefix),
-            github=github,
-            reviewer=reviewer,
-            base_config=base_config,
-            metrics=metrics,
-        )
+    async def deps() -> RunnerDeps:
+        # runs on the loop thread only, and awaits nothing: no two callers can race here
+        if not built:
+            reviewer, close = _reviewer(settings, reviewer_spec)
+            runner_deps = RunnerDeps(
+                config=config,
+                store=RedisStore.from_url(redis_url, config.redis_prefix),
+                github=github,
+                reviewer=reviewer,
+                base_config=settings.review,
+                metrics=sink_metrics,
+                events=BreakerMetricsSink(sink_metrics),
+            )
+            built.append((runner_deps, close))
+        return built[0][0]
+
+    async def aclose() -> None:
+        for runner_deps, close in built:
+            if close is not None:
+                await close()
+            await runner_deps.store.aclose()
+
+    def close() -> None:
+        if loop.started:
+            loop.run(aclose())
+        loop.stop()
 
     app = make_celery(config)
-    register_review_task(app, deps)
-    return app
+    register_review_task(app, deps, loop)
+    return Worker(app, close)

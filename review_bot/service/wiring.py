@@ -2,21 +2,49 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
-from collections.abc import Callable
-from typing import cast
+import logging
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 
+from review_bot.change import ChangeSet
+from review_bot.config.audit import AuditConfig
+from review_bot.config.models import ReviewConfig
 from review_bot.config.service import ServiceConfig
-from review_bot.errors import ConfigError
+from review_bot.errors import ConfigError, TranscriptError
+from review_bot.events import EventSink
+from review_bot.findings import Review
 from review_bot.github.client import GitHubClient, make_auth
+from review_bot.pipeline import Services
 from review_bot.service.runner import Reviewer
 from review_bot.service.store import MemoryStore, RedisStore, StateStore
 
-__all__ = ["DEFAULT_REVIEWER", "github_factory", "load_reviewer", "make_store"]
+if TYPE_CHECKING:
+    from review_bot.compose import Runtime
 
-DEFAULT_REVIEWER = "review_bot.pipeline:review"
+__all__ = [
+    "READY_TIMEOUT_S",
+    "PipelineReview",
+    "github_factory",
+    "load_reviewer",
+    "make_store",
+    "pipeline_reviewer",
+    "runtime_reviewer",
+    "transcripts_check",
+]
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT_S = 3.0  # a /ready probe of the transcript store gives up after this
+
+PipelineReview = Callable[[ChangeSet, ReviewConfig, Services], Awaitable[Review]]
+"""``review_bot.pipeline.review``'s signature (what ``--reviewer module:function`` names)."""
 
 
 def github_factory(
@@ -47,17 +75,94 @@ def github_factory(
     return client
 
 
-def load_reviewer(spec: str | None) -> Reviewer:
-    """The review function named ``module:attr`` (default: the library pipeline)."""
-    spec = spec or DEFAULT_REVIEWER
+def runtime_reviewer(runtime: Runtime) -> Reviewer:
+    """Jobs reviewed by the process's :class:`~review_bot.compose.Runtime` (caching,
+    resilience policies, agents when a model is configured, transcripts)."""
+
+    async def review(change: ChangeSet, config: ReviewConfig, events: EventSink) -> Review:
+        return await runtime.review(change, config, events=events)
+
+    return review
+
+
+def pipeline_reviewer(fn: PipelineReview) -> Reviewer:
+    """Adapt a function with the pipeline's signature (bare Services carrying the events)."""
+
+    async def review(change: ChangeSet, config: ReviewConfig, events: EventSink) -> Review:
+        return await fn(change, config, Services(events=events))
+
+    return review
+
+
+def load_reviewer(spec: str) -> Reviewer:
+    """The review function named ``module:attr`` (the pipeline's signature), for tests."""
     module_name, _, attr = spec.partition(":")
     if not module_name or not attr:
-        raise ConfigError(f"reviewer {spec!r} is not 'module:function'; e.g. {DEFAULT_REVIEWER!r}")
+        raise ConfigError(
+            f"reviewer {spec!r} is not 'module:function'; e.g. 'review_bot.pipeline:review'"
+        )
     try:
         module = importlib.import_module(module_name)
-        return cast(Reviewer, getattr(module, attr))
+        fn: PipelineReview = getattr(module, attr)
     except (ImportError, AttributeError) as exc:
         raise ConfigError(f"cannot load reviewer {spec!r}: {exc}; check the module path") from exc
+    return pipeline_reviewer(fn)
+
+
+def transcripts_check(
+    audit: AuditConfig, timeout_s: float = READY_TIMEOUT_S
+) -> Callable[[], Awaitable[bool]]:
+    """A readiness probe of the transcript store: a directory we can create files in, or a
+    PostgreSQL store that answers a query (through the audit store itself)."""
+    where = audit.transcripts
+    probe: Callable[[], None]
+    if where.startswith(("postgresql://", "postgres://")):
+        probe = _postgres_probe(where, timeout_s)
+    else:
+        probe = _directory_probe(Path(where))
+
+    async def check() -> bool:
+        if not audit.enabled:
+            return True
+        try:
+            await asyncio.wait_for(asyncio.to_thread(probe), timeout_s)
+        except (OSError, TranscriptError) as exc:
+            log.warning("transcript store not ready: %s", exc)
+            return False
+        except TimeoutError:
+            log.warning("transcript store not ready: no answer within %.1fs", timeout_s)
+            return False
+        return True
+
+    return check
+
+
+def _directory_probe(directory: Path) -> Callable[[], None]:
+    def probe() -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory, prefix=".ready-") as handle:
+            handle.write(b"ok")
+
+    return probe
+
+
+def _postgres_probe(url: str, timeout_s: float) -> Callable[[], None]:
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query)
+    if not any(k == "connect_timeout" for k, _ in query):
+        query.append(("connect_timeout", str(max(1, int(timeout_s)))))
+    bounded = urlunsplit(parts._replace(query=urlencode(query)))
+
+    def probe() -> None:
+        from review_bot.audit.postgres import PostgresStore
+
+        store = PostgresStore.from_url(bounded)
+        try:
+            store.exists("ready-probe")  # a SELECT on the transcripts table
+        finally:
+            store.close()
+
+    return probe
 
 
 def make_store(config: ServiceConfig) -> StateStore:

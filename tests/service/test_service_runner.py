@@ -13,7 +13,7 @@ from review_bot.service.jobs import ReviewJob
 from review_bot.service.metrics import ServiceMetrics
 from review_bot.service.runner import RunnerDeps, run_job
 from review_bot.service.store import MemoryStore
-from review_bot.service.wiring import github_factory
+from review_bot.service.wiring import github_factory, pipeline_reviewer
 from tests.fakes.github_server import FakeGitHub, serve_fake_github
 from tests.service import fake_reviewer
 from tests.service.helpers import BASE_TREE, HEAD_TREE, REPO, sha
@@ -35,7 +35,7 @@ def deps(url: str, store: MemoryStore | None = None) -> RunnerDeps:
         config=config,
         store=store or MemoryStore(),
         github=github_factory(config),
-        reviewer=fake_reviewer.review,
+        reviewer=pipeline_reviewer(fake_reviewer.review),
         base_config=ReviewConfig(),
         metrics=ServiceMetrics(),
     )
