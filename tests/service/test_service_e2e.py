@@ -6,14 +6,9 @@ prefix and deletes its keys afterwards.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import signal
 import socket
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,87 +17,10 @@ import pytest
 import redis
 
 from tests.fakes.github_server import FakeGitHub, serve_fake_github
-from tests.service.helpers import BASE_TREE, HEAD_TREE, REPO, SECRET, pr_payload, sha, signed
+from tests.service.helpers import BASE_TREE, HEAD_TREE, REPO, pr_payload, sha, signed
+from tests.service.stack import REDIS_URL, Stack, deliver, ready, wait_for
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(predicate, timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
-class Stack:
-    def __init__(self, gh: FakeGitHub, api_url: str, tmp: Path) -> None:
-        self.gh = gh
-        self.prefix = f"review-bot-test-{uuid.uuid4().hex[:8]}:"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.block = tmp / "block"
-        self.log = tmp / "reviewer.jsonl"
-        self.tmp = tmp
-        self.env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "GITHUB_WEBHOOK_SECRET": "old-secret," + SECRET.decode(),
-            "GITHUB_TOKEN": gh.token,
-            "GITHUB_API_URL": api_url,
-            "REDIS_URL": REDIS_URL,
-            "REVIEW_BOT_REDIS_PREFIX": self.prefix,
-            "REVIEW_BOT_QUEUE": "celery",
-            "REVIEW_BOT_VISIBILITY_TIMEOUT_S": "4",
-            "FAKE_REVIEWER_BLOCK": str(self.block),
-            "FAKE_REVIEWER_LOG": str(self.log),
-        }
-        self.procs: list[subprocess.Popen[bytes]] = []
-
-    def start(self, *args: str) -> subprocess.Popen[bytes]:
-        cmd = [
-            sys.executable,
-            "-m",
-            "review_bot.cli",
-            *args,
-            "--reviewer",
-            "tests.service.fake_reviewer:review",
-        ]
-        with open(self.tmp / f"{args[0]}-{len(self.procs)}.log", "wb") as out:
-            proc = subprocess.Popen(
-                cmd, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
-            )
-        self.procs.append(proc)
-        return proc
-
-    def worker(self) -> subprocess.Popen[bytes]:
-        return self.start("worker", "--concurrency", "2", "--loglevel", "WARNING")
-
-    def reviews_for(self, number: int) -> list[dict]:
-        with self.gh.lock:
-            return [r for r in self.gh.reviews if r["number"] == number]
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        client = redis.Redis.from_url(REDIS_URL)
-        keys = list(client.scan_iter(match=self.prefix + "*"))
-        if keys:
-            client.delete(*keys)
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +34,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         try:
             s.start("serve", "--port", str(s.port))
             s.worker()
-            wait_for(lambda: _ready(s.url), what="review-bot serve /ready")
+            wait_for(lambda: ready(s.url), what="review-bot serve /ready")
             yield s
         finally:
             s.stop()
@@ -127,22 +45,6 @@ def _ready(url: str) -> bool:
         return httpx.get(url + "/ready", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
-
-
-def deliver(s: Stack, payload: dict, event: str, delivery: str, copies: int = 1) -> list[int]:
-    body, headers = signed(payload, event, delivery)
-
-    async def go() -> list[int]:
-        async with httpx.AsyncClient(base_url=s.url, timeout=10) as client:
-            rs = await asyncio.gather(
-                *(
-                    client.post("/webhooks/github", content=body, headers=headers)
-                    for _ in range(copies)
-                )
-            )
-        return [r.status_code for r in rs]
-
-    return asyncio.run(go())
 
 
 def test_opened_delivered_fifty_times_posts_one_review_with_inline_comments(stack: Stack) -> None:
