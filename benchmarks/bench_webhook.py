@@ -4,7 +4,14 @@ Starts ``review-bot serve`` (Celery queue on the local Redis, a throwaway key pr
 process and drives it from this one, then prints throughput and p50/p99 latency of the 202s.
 Jobs are queued but no worker runs; the keys are deleted afterwards.
 
+The default client is a minimal HTTP/1.1 keep-alive client on asyncio streams: ``concurrency``
+connections, each sending its next delivery as soon as the previous answer is in, bodies and
+signatures prepared before the clock starts. httpx (``--client httpx``) costs several
+milliseconds of CPU per request at 100 concurrent connections, so with it this process, not
+the server, is the bottleneck and the figures measure the client's own queueing.
+
     .venv/bin/python benchmarks/bench_webhook.py [--deliveries 2000] [--concurrency 100]
+        [--queue celery|embedded] [--client raw|httpx]
 """
 
 from __future__ import annotations
@@ -48,7 +55,65 @@ def payload(i: int) -> bytes:
     ).encode()
 
 
-async def drive(url: str, n: int, concurrency: int) -> tuple[list[float], dict[int, int], float]:
+def prepared(n: int, offset: int) -> list[bytes]:
+    """Complete HTTP requests (headers and signed body) for deliveries offset..offset+n."""
+    out = []
+    for i in range(offset, offset + n):
+        body = payload(i)
+        sig = "sha256=" + hmac.new(SECRET, body, hashlib.sha256).hexdigest()
+        head = (
+            "POST /webhooks/github HTTP/1.1\r\nHost: bench\r\n"
+            "Content-Type: application/json\r\nX-GitHub-Event: pull_request\r\n"
+            f"X-GitHub-Delivery: bench-{uuid.uuid4()}\r\nX-Hub-Signature-256: {sig}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        out.append(head.encode() + body)
+    return out
+
+
+async def drive_raw(
+    port: int, n: int, concurrency: int
+) -> tuple[list[float], dict[int, int], float]:
+    """``concurrency`` keep-alive connections pulling from one list of prepared requests."""
+    latencies: list[float] = []
+    codes: dict[int, int] = {}
+
+    async def run(requests: list[bytes]) -> float:
+        pending = iter(requests)
+
+        async def connection() -> None:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            try:
+                for request in pending:
+                    start = time.perf_counter()
+                    writer.write(request)
+                    head = await reader.readuntil(b"\r\n\r\n")
+                    length = 0
+                    for line in head.split(b"\r\n")[1:]:
+                        name, _, value = line.partition(b":")
+                        if name.strip().lower() == b"content-length":
+                            length = int(value)
+                    await reader.readexactly(length)
+                    latencies.append(time.perf_counter() - start)
+                    code = int(head.split(b" ", 2)[1])
+                    codes[code] = codes.get(code, 0) + 1
+            finally:
+                writer.close()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(connection() for _ in range(concurrency)))
+        return time.perf_counter() - started
+
+    await run(prepared(min(200, n), 0))  # warm-up
+    latencies.clear()
+    codes.clear()
+    elapsed = await run(prepared(n, 10_000))
+    return latencies, codes, elapsed
+
+
+async def drive_httpx(
+    url: str, n: int, concurrency: int
+) -> tuple[list[float], dict[int, int], float]:
     gate = asyncio.Semaphore(concurrency)
     latencies: list[float] = []
     codes: dict[int, int] = {}
@@ -85,6 +150,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--queue", choices=["celery", "embedded"], default="celery")
+    parser.add_argument("--client", choices=["raw", "httpx"], default="raw")
     args = parser.parse_args()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -120,7 +186,11 @@ def main() -> int:
             if time.monotonic() > deadline:
                 raise SystemExit("review-bot serve did not start")
             time.sleep(0.1)
-        latencies, codes, elapsed = asyncio.run(drive(url, args.deliveries, args.concurrency))
+        if args.client == "raw":
+            run = drive_raw(port, args.deliveries, args.concurrency)
+        else:
+            run = drive_httpx(url, args.deliveries, args.concurrency)
+        latencies, codes, elapsed = asyncio.run(run)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -130,7 +200,10 @@ def main() -> int:
             client.delete(*keys)
     ms = sorted(x * 1000 for x in latencies)
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    print(f"queue={args.queue} deliveries={args.deliveries} concurrency={args.concurrency}")
+    print(
+        f"queue={args.queue} client={args.client} deliveries={args.deliveries} "
+        f"concurrency={args.concurrency}"
+    )
     print(f"status codes: {dict(sorted(codes.items()))}")
     print(f"throughput: {args.deliveries / elapsed:.0f} deliveries/s ({elapsed:.2f} s)")
     print(f"ack latency: p50 {statistics.median(ms):.1f} ms, p99 {p99:.1f} ms, max {ms[-1]:.1f} ms")

@@ -24,9 +24,9 @@ from starlette.routing import Route
 
 from review_bot.config.service import ServiceConfig
 from review_bot.errors import BulkheadFull, ReviewError
-from review_bot.service.jobs import Ignored, job_from_event
+from review_bot.service.jobs import Ignored, ReviewJob, job_from_event
 from review_bot.service.metrics import ServiceMetrics
-from review_bot.service.queue import JobQueue
+from review_bot.service.queue import Accepted, JobQueue
 from review_bot.service.signature import verify_signature
 from review_bot.service.store import StateStore
 
@@ -39,6 +39,8 @@ _DELIVERY = re.compile(r"^[A-Za-z0-9-]{1,100}$")
 _EVENT = re.compile(r"^[a-z_]{1,50}$")
 
 Check = Callable[[], Awaitable[bool]]
+Accept = Callable[[ReviewJob, str, "str | None", float], Awaitable[Accepted]]
+"""Dedup and queue in one atomic step (``CeleryQueue.accept``), when queue and store allow."""
 
 
 async def _always_ready() -> bool:
@@ -52,10 +54,15 @@ def create_app(
     store: StateStore,
     metrics: ServiceMetrics,
     transcripts_ready: Check = _always_ready,
+    accept: Accept | None = None,
     on_startup: Callable[[], Awaitable[None]] | None = None,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
 ) -> Starlette:
-    """The service app around already-built collaborators (nothing global)."""
+    """The service app around already-built collaborators (nothing global).
+
+    ``accept``, when given, replaces claim → enqueue → remember with one atomic call; it
+    must use ``store``'s keys (the Celery queue on the store's Redis does).
+    """
     config.require_webhook_secret()
     secrets = config.secret_bytes()
     limit = config.max_body_bytes
@@ -106,27 +113,34 @@ def create_app(
             log.error("delivery %s not queued: %s", delivery, exc)
             return reply(503, "unavailable", "try again later")
 
-    async def _queue(job: Any, delivery: str) -> Response:
+    async def _queue(job: ReviewJob, delivery: str) -> Response:
         delivery_key = f"delivery:{delivery}"
-        if not await store.claim(delivery_key, INFLIGHT_TTL_S):
-            return reply(200, "duplicate", "delivery already received")
         job_key = job.dedup_key()
-        claimed_job = False
+        if accept is not None:
+            outcome = await accept(job, delivery_key, job_key, config.delivery_ttl_s)
+            if outcome == "duplicate_delivery":
+                return reply(200, "duplicate", "delivery already received")
+            if outcome == "duplicate_head":
+                return reply(200, "duplicate", "this head is already queued")
+            log.info("delivery %s queued: %s#%s (%s)", delivery, job.repo, job.number, job.action)
+            return reply(202, "accepted")
+        # one round trip to claim, one to queue, one to remember
+        keys = [delivery_key] if job_key is None else [delivery_key, job_key]
+        claimed = await store.claim_many(keys, INFLIGHT_TTL_S)
+        if not claimed[0]:
+            if len(claimed) > 1 and claimed[1]:
+                await store.delete(keys[1])  # not ours to hold: the delivery is a duplicate
+            return reply(200, "duplicate", "delivery already received")
+        if len(claimed) > 1 and not claimed[1]:
+            await store.put(delivery_key, "duplicate", config.delivery_ttl_s)
+            return reply(200, "duplicate", "this head is already queued")
         try:
-            if job_key is not None:
-                if not await store.claim(f"{job_key}", INFLIGHT_TTL_S):
-                    await store.put(delivery_key, "duplicate", config.delivery_ttl_s)
-                    return reply(200, "duplicate", "this head is already queued")
-                claimed_job = True
             await queue.enqueue(job)
         except ReviewError:
-            await store.delete(delivery_key)
-            if claimed_job and job_key is not None:
-                await store.delete(job_key)
+            for key in keys:
+                await store.delete(key)
             raise
-        await store.put(delivery_key, "queued", config.delivery_ttl_s)
-        if job_key is not None:
-            await store.put(job_key, "queued", config.delivery_ttl_s)
+        await store.put_many(dict.fromkeys(keys, "queued"), config.delivery_ttl_s)
         log.info("delivery %s queued: %s#%s (%s)", delivery, job.repo, job.number, job.action)
         return reply(202, "accepted")
 

@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from review_bot.config.service import ServiceConfig
 from review_bot.config.settings import Settings
 from review_bot.errors import ConfigError
-from review_bot.service.app import create_app
+from review_bot.service.app import Accept, create_app
 from review_bot.service.celery_app import LoopThread, make_celery, register_review_task
 from review_bot.service.jobs import ReviewJob
 from review_bot.service.metrics import BreakerMetricsSink, ServiceMetrics
@@ -56,14 +56,16 @@ def build_app(
     metrics = ServiceMetrics()
     store = make_store(config)
     queue: JobQueue
+    accept: Accept | None = None
     startup: list[Hook] = []
     shutdown: list[Hook] = []
     if config.queue == "celery":
         assert config.redis_url is not None  # make_store refused otherwise
         broker = aioredis.Redis.from_url(config.redis_url, socket_timeout=2.0)
-        queue = CeleryQueue(
+        celery_queue = CeleryQueue(
             make_celery(config), broker, queue=config.celery_queue, key_prefix=config.redis_prefix
         )
+        queue, accept = celery_queue, celery_queue.accept
         shutdown.append(broker.aclose)
     else:
         reviewer, close = _reviewer(settings, reviewer_spec)
@@ -104,6 +106,7 @@ def build_app(
         store=store,
         metrics=metrics,
         transcripts_ready=transcripts_check(settings.audit),
+        accept=accept,
         on_startup=on_startup,
         on_shutdown=on_shutdown,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 import redis.asyncio as aioredis
@@ -39,8 +39,14 @@ class StateStore(Protocol):
     async def claim(self, key: str, ttl_s: float) -> bool:
         """Set ``key`` only if absent (for ``ttl_s``); True when this caller set it."""
 
+    async def claim_many(self, keys: Sequence[str], ttl_s: float) -> list[bool]:
+        """:meth:`claim` each key, in one round trip; True for each key this caller set."""
+
     async def put(self, key: str, value: str, ttl_s: float) -> None:
         """Set ``key`` to ``value`` for ``ttl_s`` seconds, whatever it held."""
+
+    async def put_many(self, items: Mapping[str, str], ttl_s: float) -> None:
+        """:meth:`put` each item, in one round trip."""
 
     async def get(self, key: str) -> str | None:
         """The value of ``key``, or None."""
@@ -85,9 +91,18 @@ class MemoryStore:
         self._values[key] = ("1", self._clock() + ttl_s)
         return True
 
+    async def claim_many(self, keys: Sequence[str], ttl_s: float) -> list[bool]:
+        """Claim each key."""
+        return [await self.claim(key, ttl_s) for key in keys]
+
     async def put(self, key: str, value: str, ttl_s: float) -> None:
         """Set ``key``."""
         self._values[key] = (value, self._clock() + ttl_s)
+
+    async def put_many(self, items: Mapping[str, str], ttl_s: float) -> None:
+        """Set each key."""
+        for key, value in items.items():
+            await self.put(key, value, ttl_s)
 
     async def get(self, key: str) -> str | None:
         """Read ``key``."""
@@ -146,12 +161,33 @@ class RedisStore:
         except RedisError as exc:
             raise _unavailable("cannot claim a key", exc) from exc
 
+    async def claim_many(self, keys: Sequence[str], ttl_s: float) -> list[bool]:
+        """SET NX PX for each key, pipelined (not a transaction: each claim stands alone)."""
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.set(self._k(key), "1", nx=True, px=int(ttl_s * 1000))
+                results = await pipe.execute()
+        except RedisError as exc:
+            raise _unavailable("cannot claim keys", exc) from exc
+        return [bool(r) for r in results]
+
     async def put(self, key: str, value: str, ttl_s: float) -> None:
         """SET PX."""
         try:
             await self._redis.set(self._k(key), value, px=int(ttl_s * 1000))
         except RedisError as exc:
             raise _unavailable("cannot write a key", exc) from exc
+
+    async def put_many(self, items: Mapping[str, str], ttl_s: float) -> None:
+        """SET PX for each item, pipelined."""
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key, value in items.items():
+                    pipe.set(self._k(key), value, px=int(ttl_s * 1000))
+                await pipe.execute()
+        except RedisError as exc:
+            raise _unavailable("cannot write keys", exc) from exc
 
     async def get(self, key: str) -> str | None:
         """GET."""

@@ -1,0 +1,120 @@
+"""The Celery queue's hand-built broker message against the one Celery itself publishes.
+
+Needs Redis on 127.0.0.1:6379 (fails, not skips, without it). A worker consuming these
+messages (and getting them back after a kill -9) is covered by the e2e modules.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as aioredis
+
+from review_bot.config.service import ServiceConfig
+from review_bot.errors import DependencyUnavailable
+from review_bot.service.celery_app import make_celery
+from review_bot.service.jobs import PRIORITY_COMMAND, PRIORITY_PUSH, ReviewJob
+from review_bot.service.queue import TASK_NAME, CeleryQueue
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+async def broker() -> AsyncIterator[tuple[aioredis.Redis, str]]:
+    prefix = f"review-bot-test-{uuid.uuid4().hex[:8]}:"
+    client = aioredis.Redis.from_url(REDIS_URL)
+    await client.ping()
+    yield client, prefix
+    keys = [k async for k in client.scan_iter(match=prefix + "*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+def job(delivery: str, priority: int = PRIORITY_PUSH) -> ReviewJob:
+    return ReviewJob(
+        delivery_id=delivery,
+        trigger="push" if priority == PRIORITY_PUSH else "command",
+        repo="acme/widgets",
+        number=3,
+        action="opened",
+        head_sha="a" * 40,
+        installation_id=42,
+        priority=priority,
+    )
+
+
+def comparable(raw: bytes) -> dict[str, object]:
+    message = json.loads(raw)
+    props = message["properties"]
+    del props["delivery_tag"]  # a fresh uuid per publish
+    del props["delivery_info"]  # kombu names the exchange, we name the queue directly
+    message["body"] = json.loads(base64.b64decode(message["body"]))
+    headers = message["headers"]
+    for volatile in ("origin", "argsrepr", "kwargsrepr"):
+        headers.pop(volatile, None)
+    return message
+
+
+async def test_the_pushed_message_is_what_celery_would_publish(broker) -> None:
+    client, prefix = broker
+    config = ServiceConfig(redis_url=REDIS_URL, redis_prefix=prefix)
+    celery = make_celery(config)
+    queue = CeleryQueue(celery, client, queue=config.celery_queue, key_prefix=prefix)
+
+    celery.send_task(
+        TASK_NAME,
+        args=[job("d-1").model_dump(mode="json")],
+        queue=config.celery_queue,
+        priority=PRIORITY_PUSH,
+        task_id="d-1",
+    )
+    published = await client.rpop(f"{prefix}{config.celery_queue}:{PRIORITY_PUSH}")
+    await queue.enqueue(job("d-1"))
+    ours = await client.rpop(f"{prefix}{config.celery_queue}:{PRIORITY_PUSH}")
+    assert published is not None
+    assert ours is not None
+    assert comparable(ours) == comparable(published)
+    info = json.loads(ours)["properties"]["delivery_info"]
+    assert info == {"exchange": "", "routing_key": config.celery_queue}
+
+
+async def test_commands_go_to_the_list_served_first_and_depth_counts_both(broker) -> None:
+    client, prefix = broker
+    config = ServiceConfig(redis_url=REDIS_URL, redis_prefix=prefix)
+    queue = CeleryQueue(make_celery(config), client, queue="q", key_prefix=prefix)
+    await queue.enqueue(job("push-1"))
+    await queue.enqueue(job("cmd-1", PRIORITY_COMMAND))
+    assert await client.llen(f"{prefix}q") == 1  # priority 0: the unsuffixed list
+    assert await client.llen(f"{prefix}q:{PRIORITY_PUSH}") == 1
+    assert await queue.depth() == 2
+
+
+async def test_accept_queues_a_delivery_once_and_a_head_once(broker) -> None:
+    client, prefix = broker
+    config = ServiceConfig(redis_url=REDIS_URL, redis_prefix=prefix)
+    queue = CeleryQueue(make_celery(config), client, queue="q", key_prefix=prefix)
+    first = job("d-1")
+    head = first.dedup_key()
+    assert await queue.accept(first, "delivery:d-1", head, 60) == "queued"
+    assert await queue.accept(first, "delivery:d-1", head, 60) == "duplicate_delivery"
+    # a second delivery of the same head: acknowledged, remembered, not queued
+    assert await queue.accept(job("d-2"), "delivery:d-2", head, 60) == "duplicate_head"
+    assert await queue.accept(job("d-2"), "delivery:d-2", head, 60) == "duplicate_delivery"
+    assert await queue.depth() == 1
+    assert await client.get(f"{prefix}delivery:d-1") == b"queued"
+    assert 0 < await client.pttl(f"{prefix}delivery:d-1") <= 60_000
+
+
+async def test_accept_remembers_nothing_when_redis_refuses_the_job(broker) -> None:
+    client, prefix = broker
+    config = ServiceConfig(redis_url=REDIS_URL, redis_prefix=prefix)
+    queue = CeleryQueue(make_celery(config), client, queue="q", key_prefix=prefix)
+    await client.set(f"{prefix}q:{PRIORITY_PUSH}", "not a list")  # LPUSH fails: WRONGTYPE
+    with pytest.raises(DependencyUnavailable):
+        await queue.accept(job("d-9"), "delivery:d-9", None, 60)
+    assert await client.exists(f"{prefix}delivery:d-9") == 0  # a redelivery is processed
