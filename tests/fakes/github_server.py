@@ -3,7 +3,13 @@
 It serves pull requests built from in-memory commit trees (diffs are computed like GitHub's
 ``patch`` fields), file contents, collaborator permissions, and records what a bot posts:
 reviews, review comments (created, edited, deleted), check runs and statuses. Review
-comments on lines outside the diff get a 422, as on GitHub.
+comments on lines outside the diff get a 422, as on GitHub (``refuse_lines`` adds lines
+GitHub refuses although they are in the diff, as it does for an outdated ``commit_id``).
+
+GitHub App auth: with ``app_id`` and ``app_public_key`` set, ``POST
+/app/installations/{id}/access_tokens`` checks the App's RS256 JWT and issues installation
+tokens (``token_ttl_s``), which then authorize requests like ``token`` does. ``fail_next``
+queues error answers (rate limits, 5xx) served before any routing.
 """
 
 from __future__ import annotations
@@ -15,11 +21,14 @@ import itertools
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+import jwt
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -76,6 +85,12 @@ class FakeGitHub:
     statuses: list[dict[str, Any]] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
     content_delay_s: float = 0.0
+    refuse_lines: set[tuple[str, int]] = field(default_factory=set)
+    app_id: str | None = None
+    app_public_key: str | None = None
+    token_ttl_s: float = 3600.0
+    issued_tokens: list[tuple[int, str]] = field(default_factory=list)
+    failures: deque[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=deque)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
 
@@ -107,6 +122,14 @@ class FakeGitHub:
             )
         return out
 
+    def fail_next(
+        self, status: int, headers: dict[str, str] | None = None, message: str = "fail", n: int = 1
+    ) -> None:
+        """Answer the next ``n`` requests with ``status`` (before auth and routing)."""
+        with self.lock:
+            for _ in range(n):
+                self.failures.append((status, dict(headers or {}), {"message": message}))
+
     def live_comments(self) -> list[dict[str, Any]]:
         with self.lock:
             return [dict(c) for c in self.comments.values()]
@@ -125,14 +148,40 @@ def _page(request: Request, items: list[Any]) -> Response:
 
 def create_app(gh: FakeGitHub) -> Starlette:
     def authorized(request: Request) -> bool:
-        return request.headers.get("authorization") == f"Bearer {gh.token}"
+        header = request.headers.get("authorization")
+        with gh.lock:
+            tokens = {gh.token, *(t for _, t in gh.issued_tokens)}
+        return header in {f"Bearer {t}" for t in tokens}
 
     async def dispatch(request: Request) -> Response:
         with gh.lock:
             gh.requests.append((request.method, request.url.path))
+            failure = gh.failures.popleft() if gh.failures else None
+        if failure is not None:
+            status, headers, body = failure
+            return JSONResponse(body, status_code=status, headers=headers)
+        if m := re.fullmatch(r"/app/installations/(\d+)/access_tokens", request.url.path):
+            return installation_token(request, int(m.group(1)))
         if not authorized(request):
             return JSONResponse({"message": "Bad credentials"}, status_code=401)
         return await route(request)
+
+    def installation_token(request: Request, installation: int) -> Response:
+        bearer = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if gh.app_public_key is None or request.method != "POST":
+            return JSONResponse({"message": "Not Found"}, status_code=404)
+        try:
+            claims = jwt.decode(bearer, gh.app_public_key, algorithms=["RS256"])
+        except jwt.PyJWTError as exc:
+            return JSONResponse({"message": f"A JSON web token could not be decoded: {exc}"}, 401)
+        if str(claims.get("iss")) != gh.app_id or claims["exp"] - claims["iat"] > 600:
+            return JSONResponse({"message": "'Issuer' claim or lifetime is wrong"}, 401)
+        with gh.lock:
+            token = f"ghs_fake_{installation}_{len(gh.issued_tokens) + 1}"
+            gh.issued_tokens.append((installation, token))
+        expires = datetime.fromtimestamp(time.time() + gh.token_ttl_s, UTC)
+        stamp = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return JSONResponse({"token": token, "expires_at": stamp}, status_code=201)
 
     async def route(request: Request) -> Response:
         path = request.url.path
@@ -187,7 +236,8 @@ def create_app(gh: FakeGitHub) -> Starlette:
             pr = gh.prs[(repo, number)]
             valid = {f["filename"]: right_lines(f["patch"]) for f in gh.files(pr.base, pr.head)}
             for c in body.get("comments", []):
-                if c["line"] not in valid.get(c["path"], set()):
+                spot = (c["path"], c["line"])
+                if c["line"] not in valid.get(c["path"], set()) or spot in gh.refuse_lines:
                     return JSONResponse(
                         {
                             "message": "Unprocessable Entity",
@@ -238,7 +288,8 @@ def create_app(gh: FakeGitHub) -> Starlette:
                 return _page(request, items)
             pr = gh.prs[(repo, number)]
             valid = {f["filename"]: right_lines(f["patch"]) for f in gh.files(pr.base, pr.head)}
-            if body["line"] not in valid.get(body["path"], set()):
+            spot = (body["path"], body["line"])
+            if body["line"] not in valid.get(body["path"], set()) or spot in gh.refuse_lines:
                 return JSONResponse({"message": "Unprocessable Entity"}, status_code=422)
             with gh.lock:
                 cid = next(gh._ids)
