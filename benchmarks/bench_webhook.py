@@ -151,6 +151,7 @@ def main() -> int:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--queue", choices=["celery", "embedded"], default="celery")
     parser.add_argument("--client", choices=["raw", "httpx"], default="raw")
+    parser.add_argument("--workers", type=int, default=1, help="review-bot serve --workers")
     args = parser.parse_args()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -168,7 +169,16 @@ def main() -> int:
         "REVIEW_BOT_EMBEDDED_WORKERS": "1",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "review_bot.cli", "serve", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "review_bot.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -201,8 +211,8 @@ def main() -> int:
     ms = sorted(x * 1000 for x in latencies)
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
     print(
-        f"queue={args.queue} client={args.client} deliveries={args.deliveries} "
-        f"concurrency={args.concurrency}"
+        f"queue={args.queue} client={args.client} workers={args.workers} "
+        f"deliveries={args.deliveries} concurrency={args.concurrency}"
     )
     print(f"status codes: {dict(sorted(codes.items()))}")
     print(f"throughput: {args.deliveries / elapsed:.0f} deliveries/s ({elapsed:.2f} s)")

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
 
 from review_bot.config.service import ServiceConfig
 from review_bot.config.settings import load_settings
+from review_bot.errors import ConfigError
 
-__all__ = ["register", "run"]
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+__all__ = ["app_from_env", "register", "run"]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+# how the parent hands --config/--reviewer to its uvicorn worker processes
+_WORKER_ARGS_ENV = "_REVIEW_BOT_SERVE_ARGS"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,6 +42,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="web server processes sharing the port (more than one needs REDIS_URL, "
+        "where they share delivery dedup; one process acknowledges about 800 deliveries/s)",
+    )
+    parser.add_argument(
         "--config",
         type=Path,
         help="config TOML ([review], [model], [cache], [resilience], [audit]); "
@@ -43,15 +58,44 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Build the app from the environment and serve until interrupted."""
+def _build(config_path: Path | None, reviewer: str | None) -> Starlette:
     from review_bot.service.server import build_app
 
     config = ServiceConfig.from_env(os.environ)
-    settings = load_settings(args.config, os.environ)
-    app = build_app(config, settings, args.reviewer)
+    settings = load_settings(config_path, os.environ)
+    return build_app(config, settings, reviewer)
+
+
+def app_from_env() -> Starlette:
+    """The app inside a uvicorn worker process (``--workers`` > 1), from the parent's args."""
+    args = json.loads(os.environ.get(_WORKER_ARGS_ENV, "{}"))
+    path = args.get("config")
+    return _build(Path(path) if path else None, args.get("reviewer"))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the app from the environment and serve until interrupted."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="info")
+    options = {"host": args.host, "port": args.port, "access_log": False, "log_level": "info"}
+    if args.workers <= 1:
+        uvicorn.run(_build(args.config, args.reviewer), **options)
+        return 0
+    config = ServiceConfig.from_env(os.environ)
+    if not config.redis_url:
+        raise ConfigError(
+            f"--workers {args.workers} needs REDIS_URL: without it each process would keep "
+            "its own delivery dedup and queue; set REDIS_URL or use --workers 1"
+        )
+    _build(args.config, args.reviewer)  # fail here, once, on a bad configuration
+    os.environ[_WORKER_ARGS_ENV] = json.dumps(
+        {"config": str(args.config) if args.config else None, "reviewer": args.reviewer}
+    )
+    uvicorn.run(
+        "review_bot.cli.serve:app_from_env",
+        factory=True,
+        workers=args.workers,
+        **options,
+    )
     return 0

@@ -100,7 +100,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PipelineStack]:
         s.transcripts = tmp / "transcripts"
         s.model = model
         try:
-            s.start("serve", "--port", str(s.port))
+            # two web processes: their dedup lives in Redis, so 5 copies still queue one job
+            s.start("serve", "--port", str(s.port), "--workers", "2")
             s.worker()
             wait_for(lambda: ready(s.url), what="review-bot serve /ready")
             yield s
