@@ -1,10 +1,9 @@
-"""Suite-wide isolation: no test reads or writes the user's cache or transcripts, none sees a model."""
+"""Suite-wide isolation: no test touches the user's cache or transcripts or sees a model."""
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,6 +17,6 @@ for _name in ("REVIEW_BOT_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL", "REVIEW_B
 
 
 @pytest.fixture(scope="session")
-def state_dir() -> Iterator[str]:
+def state_dir() -> str:
     """The suite's private state folder (cache, transcripts)."""
-    yield _STATE
+    return _STATE
