@@ -25,7 +25,7 @@ from autogen_ext.models.openai import OpenAIChatCompletionClient
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from review_bot.cache import MemoryStore, RedisStore, SqliteStore, TieredCache
-from review_bot.cache.autogen_client import CachingChatCompletionClient
+from review_bot.cache.completions import TieredCompletionCache
 from review_bot.cache.store import CacheStore
 from review_bot.config.cache import CacheConfig
 from tests.fakes.openai_server import FakeOpenAIServer, Reply
@@ -41,12 +41,18 @@ async def workload(server: FakeOpenAIServer, l2: CacheStore, requests: int) -> f
     inner = OpenAIChatCompletionClient(
         model="fake-model", base_url=server.base_url, api_key="x", model_info=INFO, max_retries=0
     )
-    client = CachingChatCompletionClient(inner, cache, provider="openai", model="fake-model")
+    completions = TieredCompletionCache(cache, ttl_s=None)  # the agents' cache seam
     started = time.perf_counter()
     for i in range(requests):
-        await client.create([UserMessage(content=f"review chunk {i}", source="user")])
+        messages = [UserMessage(content=f"review chunk {i}", source="user")]
+        request = {
+            "provider": "openai",
+            "model": "fake-model",
+            "messages": [m.model_dump(mode="json") for m in messages],
+        }
+        await completions.get_or_create(request, lambda m=messages: inner.create(m))
     elapsed = time.perf_counter() - started
-    await client.close()
+    await inner.close()
     await cache.close()
     return elapsed
 

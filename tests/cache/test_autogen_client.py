@@ -1,9 +1,14 @@
-"""Issue 4 acceptance 3 and 4 at the model-client seam, against the fake OpenAI server."""
+"""Issue 4 acceptance 3 and 4 at the agents' completion-cache seam, against the fake server.
+
+The agents' model client asks ``TieredCompletionCache.get_or_create(request, create)`` with the
+redacted request it is about to send; :class:`CachedModel` makes that same call, so these tests
+exercise the cache path reviews use.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -11,8 +16,8 @@ from autogen_core.models import CreateResult, ModelInfo, UserMessage
 from autogen_ext.models.openai import OpenAIChatCompletionClient
 
 from review_bot.cache import MemoryStore, RedisStore, SqliteStore, TieredCache, model_tag
-from review_bot.cache.autogen_client import CachingChatCompletionClient
-from review_bot.cache.store import CacheStore
+from review_bot.cache.completions import TieredCompletionCache
+from review_bot.cache.store import CacheStats, CacheStore
 from review_bot.config.cache import CacheConfig
 from tests.fakes.openai_server import FakeOpenAIServer, Reply
 
@@ -39,16 +44,39 @@ def raw_client(server: FakeOpenAIServer) -> OpenAIChatCompletionClient:
     )
 
 
-def client_for(server: FakeOpenAIServer, cache: TieredCache) -> CachingChatCompletionClient:
-    return CachingChatCompletionClient(
-        raw_client(server),
-        cache,
-        provider="openai",
-        model="fake-model",
-        parameters={"temperature": 0.0},
-        prompt_version="p1",
-        ttl_s=60,
-    )
+class CachedModel:
+    """A model behind the completion cache, keyed like the agents' client keys its requests."""
+
+    def __init__(
+        self, server: FakeOpenAIServer, cache: TieredCache, model: str = "fake-model"
+    ) -> None:
+        self._inner = raw_client(server)
+        self._model = model
+        self.stats = CacheStats()
+        self._cache = TieredCompletionCache(cache, ttl_s=60, stats=self.stats)
+
+    async def create(
+        self, messages: list[UserMessage], extra_create_args: Mapping[str, int] | None = None
+    ) -> CreateResult:
+        extra = dict(extra_create_args or {})
+        request = {
+            "provider": "openai",
+            "model": self._model,
+            "temperature": 0.0,
+            "prompt_version": "p1",
+            "messages": [m.model_dump(mode="json") for m in messages],
+            "extra": extra,
+        }
+        return await self._cache.get_or_create(
+            request, lambda: self._inner.create(messages, extra_create_args=extra)
+        )
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+def client_for(server: FakeOpenAIServer, cache: TieredCache) -> CachedModel:
+    return CachedModel(server, cache)
 
 
 def process(l2: CacheStore | None) -> TieredCache:
@@ -101,9 +129,7 @@ async def test_model_name_and_parameters_separate_entries(server: FakeOpenAIServ
     client = client_for(server, cache)
     await client.create(MESSAGES)
     await client.create(MESSAGES, extra_create_args={"seed": 7})
-    other = CachingChatCompletionClient(
-        raw_client(server), cache, provider="openai", model="other-model"
-    )
+    other = CachedModel(server, cache, model="other-model")
     await other.create(MESSAGES)
     await other.close()
     assert server.completion_count == 3
