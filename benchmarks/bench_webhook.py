@@ -6,9 +6,11 @@ Jobs are queued but no worker runs; the keys are deleted afterwards.
 
 The default client is a minimal HTTP/1.1 keep-alive client on asyncio streams: ``concurrency``
 connections, each sending its next delivery as soon as the previous answer is in, bodies and
-signatures prepared before the clock starts. httpx (``--client httpx``) costs several
-milliseconds of CPU per request at 100 concurrent connections, so with it this process, not
-the server, is the bottleneck and the figures measure the client's own queueing.
+signatures prepared before the clock starts, and this process's heap frozen (``gc.freeze``)
+so that the client's own full collections do not show up as server latency. httpx
+(``--client httpx``) costs several milliseconds of CPU per request at 100 concurrent
+connections, so with it this process, not the server, is the bottleneck and the figures
+measure the client's own queueing.
 
     .venv/bin/python benchmarks/bench_webhook.py [--deliveries 2000] [--concurrency 100]
         [--queue celery|embedded] [--client raw|httpx]
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import hashlib
 import hmac
 import json
@@ -107,7 +110,10 @@ async def drive_raw(
     await run(prepared(min(200, n), 0))  # warm-up
     latencies.clear()
     codes.clear()
-    elapsed = await run(prepared(n, 10_000))
+    requests = prepared(n, 10_000)
+    gc.collect()
+    gc.freeze()
+    elapsed = await run(requests)
     return latencies, codes, elapsed
 
 
@@ -212,7 +218,8 @@ def main() -> int:
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
     print(
         f"queue={args.queue} client={args.client} workers={args.workers} "
-        f"deliveries={args.deliveries} concurrency={args.concurrency}"
+        f"deliveries={args.deliveries} concurrency={args.concurrency} "
+        f"cpus={os.cpu_count()} load={os.getloadavg()[0]:.2f}"
     )
     print(f"status codes: {dict(sorted(codes.items()))}")
     print(f"throughput: {args.deliveries / elapsed:.0f} deliveries/s ({elapsed:.2f} s)")

@@ -17,11 +17,13 @@ import base64
 import itertools
 import json
 import logging
+import os
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal, Protocol
 
 import redis.asyncio as aioredis
+from celery.utils.nodenames import anon_nodename
 from redis.exceptions import RedisError
 
 from review_bot.errors import BulkheadFull, DependencyUnavailable, ReviewError
@@ -36,19 +38,36 @@ TASK_NAME = "review_bot.review_pr"
 Accepted = Literal["queued", "duplicate_delivery", "duplicate_head"]
 """What :meth:`CeleryQueue.accept` did with a delivery."""
 
-# KEYS: broker list, delivery key[, head key]; ARGV: message, ttl in ms.
-# Checked, queued and remembered in one atomic step: a delivery is recorded iff its job is.
+# KEYS: per delivery, its broker list, delivery key and head key ('' when none);
+# ARGV: per delivery, its message and ttl in ms. Answers a status per delivery.
+# Each delivery is checked, queued and remembered in one atomic step (a delivery is recorded
+# iff its job is), in arrival order, so a duplicate later in the same batch is caught. A push
+# the list refuses (WRONGTYPE) records nothing and does not stop the rest of the batch.
 _ACCEPT = """
-if redis.call('EXISTS', KEYS[2]) == 1 then return 1 end
-if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then
-  redis.call('SET', KEYS[2], 'duplicate', 'PX', ARGV[2])
-  return 2
+local out = {}
+for i = 1, #KEYS / 3 do
+  local list, delivery, head = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  local message, ttl = ARGV[2 * i - 1], ARGV[2 * i]
+  if redis.call('EXISTS', delivery) == 1 then
+    out[i] = 1
+  elseif head ~= '' and redis.call('EXISTS', head) == 1 then
+    redis.call('SET', delivery, 'duplicate', 'PX', ttl)
+    out[i] = 2
+  else
+    local pushed = redis.pcall('LPUSH', list, message)
+    if type(pushed) == 'table' and pushed.err then
+      out[i] = 3
+    else
+      redis.call('SET', delivery, 'queued', 'PX', ttl)
+      if head ~= '' then redis.call('SET', head, 'queued', 'PX', ttl) end
+      out[i] = 0
+    end
+  end
 end
-redis.call('LPUSH', KEYS[1], ARGV[1])
-redis.call('SET', KEYS[2], 'queued', 'PX', ARGV[2])
-if KEYS[3] then redis.call('SET', KEYS[3], 'queued', 'PX', ARGV[2]) end
-return 0
+return out
 """
+_REFUSED = 3
+MAX_BATCH = 256  # deliveries per script call: bounds how long one call holds Redis
 _ACCEPTED: tuple[Accepted, ...] = ("queued", "duplicate_delivery", "duplicate_head")
 PRIORITY_STEPS = tuple(range(10))
 QUEUE_KEY_SEP = ":"
@@ -131,7 +150,13 @@ class EmbeddedQueue:
 
 
 class CeleryQueue:
-    """Sends jobs to Celery workers through the Redis broker."""
+    """Sends jobs to Celery workers through the Redis broker.
+
+    :meth:`accept` commits in groups: the deliveries that arrive while one script call is
+    in flight go to Redis together in the next (each still checked and queued atomically,
+    in arrival order). Under load that turns a round trip and a command's client-side cost
+    per delivery into one per batch; a lone delivery goes at once.
+    """
 
     def __init__(
         self, celery: Any, redis_client: aioredis.Redis, *, queue: str, key_prefix: str
@@ -142,12 +167,25 @@ class CeleryQueue:
         self._prefix = key_prefix
         self._keys = [self._key(p) for p in PRIORITY_STEPS]
         self._accept = redis_client.register_script(_ACCEPT)
+        self._pending: list[tuple[list[str], list[bytes | int], asyncio.Future[int]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._origin: tuple[int, str] | None = None
 
     def _key(self, priority: int) -> str:
         """The broker list of a priority (kombu's ``_q_for_pri`` with our steps)."""
         step = max(p for p in PRIORITY_STEPS if p <= max(priority, 0))
         suffix = f"{QUEUE_KEY_SEP}{step}" if step else ""
         return f"{self._prefix}{self._queue}{suffix}"
+
+    def _list(self, priority: int) -> str:
+        return self._keys[min(max(priority, 0), len(self._keys) - 1)]
+
+    def _node(self) -> str:
+        """Celery's ``origin`` header (``gen<pid>@host``), worked out once per process."""
+        pid = os.getpid()
+        if self._origin is None or self._origin[0] != pid:
+            self._origin = (pid, anon_nodename())
+        return self._origin[1]
 
     def message(self, job: ReviewJob) -> bytes:
         """The task message exactly as kombu's Redis transport stores it (protocol 2, JSON).
@@ -163,6 +201,7 @@ class CeleryQueue:
             argsrepr=f"{job.repo}#{job.number} {job.action}",
             kwargsrepr="{}",
             reply_to=self._celery.thread_oid,
+            origin=self._node(),
             ignore_result=None,  # as send_task: the task's own setting decides
         )
         body = json.dumps(list(task.body)).encode("utf-8")
@@ -186,30 +225,58 @@ class CeleryQueue:
     async def enqueue(self, job: ReviewJob) -> None:
         """Push the task onto the broker list; returns once Redis has it."""
         try:
-            await self._redis.lpush(self._key(job.priority), self.message(job))
+            await self._redis.lpush(self._list(job.priority), self.message(job))
         except RedisError as exc:
-            raise DependencyUnavailable(
-                f"cannot queue the review on the broker ({exc.__class__.__name__}); is Redis up?"
-            ) from exc
+            raise _unavailable(exc) from exc
 
     async def accept(
         self, job: ReviewJob, delivery_key: str, head_key: str | None, ttl_s: float
     ) -> Accepted:
-        """Queue ``job`` unless its delivery (or its head) was seen: one atomic round trip.
+        """Queue ``job`` unless its delivery (or its head) was seen, atomically.
 
         The dedup keys are the state store's (same Redis, same prefix), so this replaces
-        claim → enqueue → remember, which cost three round trips per webhook.
+        claim → enqueue → remember. Returns once Redis has answered for this delivery.
         """
-        keys = [self._key(job.priority), self._prefix + delivery_key]
-        if head_key is not None:
-            keys.append(self._prefix + head_key)
-        try:
-            result = await self._accept(keys=keys, args=[self.message(job), int(ttl_s * 1000)])
-        except RedisError as exc:
+        keys = [
+            self._list(job.priority),
+            self._prefix + delivery_key,
+            "" if head_key is None else self._prefix + head_key,
+        ]
+        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._pending.append((keys, [self.message(job), int(ttl_s * 1000)], done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), name="celery-queue-accept")
+        status = await done
+        if status == _REFUSED:
             raise DependencyUnavailable(
-                f"cannot queue the review on the broker ({exc.__class__.__name__}); is Redis up?"
-            ) from exc
-        return _ACCEPTED[int(result)]
+                f"the broker's Redis refused the job for {job.repo}#{job.number} (the queue "
+                f"key {keys[0]!r} holds something other than a list); nothing was recorded"
+            )
+        return _ACCEPTED[status]
+
+    async def _flush(self) -> None:
+        """Send what is pending, up to MAX_BATCH a call, one call in flight, until none is."""
+        while self._pending:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            keys = [key for entry in batch for key in entry[0]]
+            args = [arg for entry in batch for arg in entry[1]]
+            try:
+                statuses = [int(x) for x in await self._accept(keys=keys, args=args)]
+                if len(statuses) != len(batch):
+                    raise RedisError(f"{len(statuses)} answers for {len(batch)} deliveries")
+            except RedisError as exc:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(_unavailable(exc))
+                continue
+            except BaseException:  # cancelled (shutdown): nobody is left waiting
+                for _, _, done in batch + self._pending:
+                    done.cancel()
+                self._pending = []
+                raise
+            for (_, _, done), status in zip(batch, statuses, strict=True):
+                if not done.done():
+                    done.set_result(status)
 
     async def depth(self) -> int:
         """Messages waiting in every priority list of the queue."""
@@ -230,3 +297,9 @@ class CeleryQueue:
             return bool(await self._redis.ping())
         except RedisError:
             return False
+
+
+def _unavailable(exc: RedisError) -> DependencyUnavailable:
+    return DependencyUnavailable(
+        f"cannot queue the review on the broker ({exc.__class__.__name__}); is Redis up?"
+    )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
+
+from starlette.types import ASGIApp, Message
 
 from review_bot.service.signature import sign
 
@@ -52,3 +57,21 @@ def signed(
         "x-github-delivery": delivery,
         "x-hub-signature-256": sign(body, secret),
     }
+
+
+@asynccontextmanager
+async def lifespan(app: ASGIApp) -> AsyncIterator[None]:
+    """Run ``app``'s ASGI lifespan around the block (what uvicorn does at start and stop)."""
+    inbox: asyncio.Queue[Message] = asyncio.Queue()
+    outbox: asyncio.Queue[Message] = asyncio.Queue()
+    task = asyncio.create_task(app({"type": "lifespan"}, inbox.get, outbox.put))
+    await inbox.put({"type": "lifespan.startup"})
+    started = await asyncio.wait_for(outbox.get(), 30)
+    assert started["type"] == "lifespan.startup.complete", started
+    try:
+        yield
+    finally:
+        await inbox.put({"type": "lifespan.shutdown"})
+        stopped = await asyncio.wait_for(outbox.get(), 30)
+        assert stopped["type"] == "lifespan.shutdown.complete", stopped
+        await task

@@ -319,3 +319,11 @@ def test_signature_check_is_exact() -> None:
     assert verify_signature(body, good, [b"x", b"k"]) == "valid"
     assert verify_signature(body + b" ", good, [b"k"]) == "mismatch"
     assert verify_signature(body, good.upper().replace("SHA256=", "sha256="), [b"k"]) == "valid"
+
+
+async def test_the_webhook_only_takes_post(service) -> None:
+    client, queue, _ = service
+    response = await client.get("/webhooks/github")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert queue.jobs == []

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
+from pydantic import SecretStr
 
 from review_bot.config.audit import AuditConfig
 from review_bot.config.resilience import PolicyConfig, ResilienceConfig
+from review_bot.config.service import ServiceConfig
+from review_bot.config.settings import load_settings
 from review_bot.errors import CircuitOpen, ModelUnavailable
 from review_bot.resilience import PolicyRegistry
 from review_bot.service.metrics import BreakerMetricsSink, ServiceMetrics
+from review_bot.service.server import build_app
 from review_bot.service.wiring import transcripts_check
+from tests.service.helpers import lifespan
 
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,3 +87,18 @@ def test_several_web_workers_without_redis_are_refused() -> None:
     )
     assert proc.returncode == 2
     assert "REDIS_URL" in proc.stderr
+
+
+async def test_the_served_app_freezes_its_start_up_heap() -> None:
+    """Start-up objects are frozen, so a full collection no longer walks them (those walks
+    were the webhook's p99 under load: benchmarks/bench_webhook.py)."""
+    config = ServiceConfig(webhook_secrets=(SecretStr("s"),), github_token=SecretStr("t"))
+    app = build_app(config, load_settings(None, {}), "tests.service.fake_reviewer:review")
+    gc.unfreeze()
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with lifespan(app), httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            assert gc.get_freeze_count() > 10_000
+            assert (await c.get("/health")).status_code == 200
+    finally:
+        gc.unfreeze()
