@@ -67,6 +67,8 @@ class TieredCompletionCache:
             result = CreateResult.model_validate_json(raw)
         except ValidationError:  # an entry written by an incompatible version: overwrite it
             result = await create()
-            await self._cache.set(key, result.model_dump_json().encode(), self._ttl_s, tags)
+            await self._cache.set(
+                key, result.model_dump_json().encode(), self._ttl_s, tags, self.stats
+            )
             return result
         return result if called else result.model_copy(update={"cached": True})

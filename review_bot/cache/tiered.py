@@ -83,12 +83,17 @@ class TieredCache:
         return None
 
     async def set(
-        self, key: str, value: bytes, ttl_s: float | None, tags: Sequence[str] = ()
+        self,
+        key: str,
+        value: bytes,
+        ttl_s: float | None,
+        tags: Sequence[str] = (),
+        stats: CacheStats | None = None,
     ) -> None:
-        """Store in L1 and L2."""
+        """Store in L1 and L2 (counted in the process's and ``stats``' ``stores``)."""
         if not self.enabled:
             return
-        self.stats.stores += 1
+        self._count(stats, "stores")
         if self.l1 is not None:
             await self.l1.set(key, value, ttl_s, tags)
         if self.l2 is not None:
@@ -190,7 +195,7 @@ class TieredCache:
             token = lease.token
         try:
             value = await compute()
-            await self.set(key, value, ttl_s, tags)
+            await self.set(key, value, ttl_s, tags, stats)
         finally:
             if token is not None and self.l2 is not None:
                 await self.l2.release_lease(key, token)

@@ -99,7 +99,7 @@ def caching_analyzer_call(
             for path, per_file in by_path.items():
                 if path in keys:
                     value = _FINDINGS.dump_json(tuple(per_file))
-                    await cache.set(keys[path], value, ttl_s, entry_tags)
+                    await cache.set(keys[path], value, ttl_s, entry_tags, stats)
         findings = (*cached, *result.findings)
         run = result.run.model_copy(
             update={"files": tuple(f.path for f in files), "findings": len(findings)}

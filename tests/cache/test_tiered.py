@@ -52,6 +52,7 @@ async def test_concurrent_identical_misses_make_one_call(namespace: str) -> None
     assert upstream.calls == 1
     assert stats.misses == 1
     assert stats.hits == 19
+    assert stats.stores == 1
     await cache.close()
 
 
@@ -84,9 +85,10 @@ async def test_two_processes_share_one_call_through_the_lease(namespace: str) ->
 
 
 async def test_a_dead_lease_holder_is_taken_over(namespace: str) -> None:
-    cache = process_cache(namespace, lease_ttl_s=0.3)
+    # long enough that a loaded machine cannot let it lapse before the lookup starts
+    cache = process_cache(namespace, lease_ttl_s=1.0)
     assert cache.l2 is not None
-    dead = await cache.l2.acquire_lease("k", ttl_s=0.3)  # a holder that never finishes
+    dead = await cache.l2.acquire_lease("k", ttl_s=1.0)  # a holder that never finishes
     assert dead.token is not None
     upstream = Upstream()
     assert await cache.get_or_compute("k", upstream, ttl_s=60) == b"value"

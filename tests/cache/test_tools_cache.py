@@ -88,6 +88,7 @@ async def test_second_run_is_served_from_cache_with_identical_findings(tmp_path:
     assert warm.findings == cold.findings
     assert warm.runs[0].reason == CACHED_REASON
     assert (cold_stats.misses, warm_stats.hits) == (2, 2)
+    assert (cold_stats.stores, warm_stats.stores) == (2, 0)  # the review's own count
     await cache.close()
     await fresh.close()
 

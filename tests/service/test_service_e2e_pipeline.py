@@ -96,7 +96,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PipelineStack]:
             },
         )
         # this run's cache keys live under the stack's prefix, so stop() deletes them
-        config.write_text(f'[cache]\nnamespace = "{s.prefix}cache"\n')
+        config.write_text(
+            f'[cache]\nnamespace = "{s.prefix}cache"\n'
+            f'[resilience]\nbreaker_namespace = "{s.prefix}breaker"\n'
+        )
         s.transcripts = tmp / "transcripts"
         s.model = model
         try:
