@@ -1,11 +1,24 @@
-"""Circuit breakers (pybreaker) with state in memory or shared through Redis."""
+"""Circuit breakers (pybreaker) with state in memory or shared through Redis.
+
+Shared state lives in :class:`SharedBreakerStorage`. pybreaker's own ``CircuitRedisStorage``
+talks to Redis on every state read and counter update, synchronously, and when Redis fails it
+logs a traceback per operation and answers "closed, no failures". With Redis hung, every
+guarded call then blocked the event loop for several socket timeouts, and the breaker could
+never open (measured: four failing calls, 1.2 s blocked, still closed). Ours gives up on Redis for ``retry_after_s`` after the first failure, keeps
+counting in process memory meanwhile (continuing from the last state it saw), logs the
+outage once, and goes back to the shared state when Redis answers again. It keeps
+pybreaker's key layout, so processes using either storage see one state.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import calendar
 import logging
+import time
 from collections.abc import Callable
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import pybreaker
 import redis
@@ -23,10 +36,17 @@ from review_bot.errors import (
     ToolTimeout,
 )
 
-__all__ = ["TransitionObserver", "counts_against_breaker", "make_breaker", "sync_redis_client"]
+__all__ = [
+    "SharedBreakerStorage",
+    "TransitionObserver",
+    "counts_against_breaker",
+    "make_breaker",
+    "sync_redis_client",
+]
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 TransitionObserver = Callable[[str, str, str], None]
 
 # What says "the dependency is unwell". Refusals of our own (deadline before the call,
@@ -78,6 +98,130 @@ def sync_redis_client(url: str, timeout_s: float) -> redis.Redis:
     )
 
 
+class SharedBreakerStorage(pybreaker.CircuitBreakerStorage):
+    """Breaker state in Redis, with process memory standing in while Redis fails.
+
+    Every successful read is mirrored into memory, so a failover continues from the last
+    shared state rather than from "closed"; writes made during the outage stay local.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        namespace: str,
+        *,
+        retry_after_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__("redis")
+        self._client = client
+        self._namespace = namespace
+        self._retry_after_s = retry_after_s
+        self._clock = clock
+        self._down_until: float | None = None
+        # the last state seen or written: what a failover continues from
+        self._state: str = pybreaker.STATE_CLOSED
+        self._fails = 0
+        self._successes = 0
+        self._opened: datetime | None = None
+
+    def _key(self, name: str) -> str:
+        return f"{self._namespace}:pybreaker:{name}"
+
+    @property
+    def shared(self) -> bool:
+        """False while Redis is being skipped after a failure."""
+        return self._down_until is None or self._clock() >= self._down_until
+
+    def _redis(self, op: Callable[[redis.Redis], T]) -> T | None:
+        """``op``'s result, or None when Redis is skipped or fails (then skip it a while)."""
+        if not self.shared:
+            return None
+        try:
+            result = op(self._client)
+        except redis.RedisError as exc:
+            if self._down_until is None:
+                log.warning(
+                    "breaker state of %s kept in process memory: Redis failed (%s: %s); "
+                    "trying it again every %.0f s",
+                    self._namespace,
+                    type(exc).__name__,
+                    exc,
+                    self._retry_after_s,
+                    extra={"breaker": self._namespace, "error": type(exc).__name__},
+                )
+            self._down_until = self._clock() + self._retry_after_s
+            return None
+        if self._down_until is not None:
+            log.info("breaker state of %s shared through Redis again", self._namespace)
+            self._down_until = None
+        return result
+
+    @property
+    def state(self) -> str:
+        raw = self._redis(lambda r: r.get(self._key("state")))
+        if isinstance(raw, bytes):
+            self._state = raw.decode("utf-8")
+        return self._state
+
+    @state.setter
+    def state(self, state: str) -> None:
+        self._state = str(state)
+        self._redis(lambda r: r.set(self._key("state"), self._state))
+
+    def increment_counter(self) -> None:
+        value = self._redis(lambda r: r.incr(self._key("fail_counter")))
+        self._fails = self._fails + 1 if value is None else int(value)
+
+    def reset_counter(self) -> None:
+        self._fails = 0
+        self._redis(lambda r: r.set(self._key("fail_counter"), 0))
+
+    def increment_success_counter(self) -> None:
+        value = self._redis(lambda r: r.incr(self._key("success_counter")))
+        self._successes = self._successes + 1 if value is None else int(value)
+
+    def reset_success_counter(self) -> None:
+        self._successes = 0
+        self._redis(lambda r: r.set(self._key("success_counter"), 0))
+
+    @property
+    def counter(self) -> int:
+        raw = self._redis(lambda r: r.get(self._key("fail_counter")))
+        if raw is not None:
+            self._fails = int(raw)
+        return self._fails
+
+    @property
+    def success_counter(self) -> int:
+        raw = self._redis(lambda r: r.get(self._key("success_counter")))
+        if raw is not None:
+            self._successes = int(raw)
+        return self._successes
+
+    @property
+    def opened_at(self) -> datetime | None:
+        raw = self._redis(lambda r: r.get(self._key("opened_at")))
+        if raw is not None:
+            self._opened = datetime(*time.gmtime(int(raw))[:6], tzinfo=UTC)
+        return self._opened
+
+    @opened_at.setter
+    def opened_at(self, now: datetime) -> None:
+        self._opened = now
+        stamp = calendar.timegm(now.timetuple())
+        # the latest opening wins when several processes trip the breaker at once
+        self._redis(lambda r: r.eval(_SET_IF_GREATER, 1, self._key("opened_at"), stamp))
+
+
+_SET_IF_GREATER = """
+if tonumber(ARGV[1]) > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+return 0
+"""
+
+
 def make_breaker(
     name: str,
     *,
@@ -91,22 +235,12 @@ def make_breaker(
 
     It re-raises the failure that trips it (callers see the real error); later calls raise
     ``pybreaker.CircuitBreakerError`` until ``reset_timeout_s`` passes. With a Redis client
-    the state is shared by every process using the same namespace; when Redis cannot be
-    reached at start the breaker falls back to process memory and says so in the log.
+    the state is shared by every process using the same namespace; while Redis fails the
+    breaker counts in process memory (:class:`SharedBreakerStorage`).
     """
-    storage: pybreaker.CircuitBreakerStorage | None = None
-    if redis_client is not None:
-        try:
-            storage = pybreaker.CircuitRedisStorage(
-                pybreaker.STATE_CLOSED, redis_client, namespace=f"{namespace}:{name}"
-            )
-        except redis.RedisError as exc:
-            log.warning(
-                "breaker state for %s kept in memory: Redis unreachable (%s)",
-                name,
-                exc,
-                extra={"dependency": name, "error": type(exc).__name__},
-            )
+    storage = (
+        None if redis_client is None else SharedBreakerStorage(redis_client, f"{namespace}:{name}")
+    )
     return pybreaker.CircuitBreaker(
         fail_max=fail_max,
         reset_timeout=reset_timeout_s,
