@@ -4,10 +4,12 @@ Shared state lives in :class:`SharedBreakerStorage`. pybreaker's own ``CircuitRe
 talks to Redis on every state read and counter update, synchronously, and when Redis fails it
 logs a traceback per operation and answers "closed, no failures". With Redis hung, every
 guarded call then blocked the event loop for several socket timeouts, and the breaker could
-never open (measured: four failing calls, 1.2 s blocked, still closed). Ours gives up on Redis for ``retry_after_s`` after the first failure, keeps
-counting in process memory meanwhile (continuing from the last state it saw), logs the
-outage once, and goes back to the shared state when Redis answers again. It keeps
-pybreaker's key layout, so processes using either storage see one state.
+never open (measured: four failing calls, 1.2 s blocked, still closed).
+
+Ours gives up on Redis for ``retry_after_s`` after the first failure and keeps counting in
+process memory meanwhile, continuing from the last state it saw. It logs the outage once and
+goes back to the shared state when Redis answers again. It keeps pybreaker's key layout, so
+processes using either storage see one state.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -204,6 +204,12 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """Mark a future's outcome as seen (no "exception was never retrieved" at shutdown)."""
+    if not future.cancelled():
+        future.exception()
+
+
 class _Capture:
     """Collects stdout and stderr up to a shared byte budget."""
 
@@ -285,6 +291,15 @@ class SubprocessRunner:
             timed_out = True
             _kill_group(proc.pid)
             await proc.wait()
+        except asyncio.CancelledError:
+            # Ctrl-C or a deadline: kill, stop reading, reap the leader while the loop still
+            # runs (or its transport complains after the loop closed), then go on cancelling.
+            _kill_group(proc.pid)
+            readers.cancel()
+            readers.add_done_callback(_retrieve)
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(proc.wait(), timeout=_DRAIN_AFTER_KILL_S)
+            raise
         finally:
             # Whatever the outcome, nothing the tool started may outlive it.
             _kill_group(proc.pid)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import logging
 import os
 import sys
 from pathlib import Path
@@ -109,3 +112,26 @@ def test_materialize_never_follows_symlinks(workdir: Path, tmp_path: Path) -> No
     with pytest.raises(InputError):
         materialize([added_file("f.py", "x\n")], workdir)
     assert list(outside.iterdir()) == []
+
+
+def test_a_run_cancelled_by_ctrl_c_leaves_no_process_or_asyncio_noise(
+    workdir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Like Ctrl-C in ``review-bot eval``: the run is cancelled and the loop shut down."""
+    pidfile = workdir / "child.pid"
+    script = f"sleep 30 & echo $! > {pidfile}; while true; do echo x; sleep 0.01; done"
+
+    async def main() -> None:
+        run = SubprocessRunner().run(["sh", "-c", script], cwd=workdir, limits=LIMITS)
+        task = asyncio.create_task(run)
+        for _ in range(200):
+            if pidfile.exists() and pidfile.read_text().strip():
+                break
+            await asyncio.sleep(0.02)
+        task.cancel()  # not awaited: asyncio.run's shutdown cancels and collects the rest
+
+    with caplog.at_level(logging.WARNING, logger="asyncio"):
+        asyncio.run(main())
+        gc.collect()
+    assert [r.getMessage() for r in caplog.records] == []
+    assert not process_alive(int(pidfile.read_text()))
