@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, Protocol
 
 from autogen_core import CancellationToken
@@ -29,7 +29,6 @@ from autogen_core.models import (
     LLMMessage,
     ModelCapabilities,
     ModelInfo,
-    RequestUsage,
     SystemMessage,
     UserMessage,
 )
@@ -38,6 +37,7 @@ from pydantic import BaseModel
 
 from review_bot.agents.tracing import NullTracer, Tracer
 from review_bot.agents.usage import UsageLedger
+from review_bot.agents.wire import OneShotClient, model_request, result_content, tool_schemas
 from review_bot.events import EventSink
 from review_bot.resilience.openai_errors import translate_openai_errors
 from review_bot.tokens import count_tokens
@@ -81,23 +81,7 @@ def _redact_message(message: LLMMessage, redact: Redact) -> LLMMessage:
     return FunctionExecutionResultMessage(content=results)
 
 
-def _tool_schemas(tools: Sequence[Tool | ToolSchema]) -> list[dict[str, Any]]:
-    return [dict(t.schema) if isinstance(t, Tool) else dict(t) for t in tools]
-
-
-def _output_schema(json_output: bool | type[BaseModel] | None) -> Any:
-    if isinstance(json_output, type):
-        return json_output.model_json_schema()
-    return json_output
-
-
-def _content(result: CreateResult) -> dict[str, Any]:
-    if isinstance(result.content, str):
-        return {"content": result.content, "tool_calls": []}
-    return {"content": None, "tool_calls": [dataclasses.asdict(c) for c in result.content]}
-
-
-class ReviewModelClient(ChatCompletionClient):
+class ReviewModelClient(OneShotClient):
     """Wraps one agent's model client; give every agent its own instance.
 
     Args:
@@ -142,8 +126,6 @@ class ReviewModelClient(ChatCompletionClient):
         self._labels = dict(labels or {})
         self._scope = dict(cache_scope or {})
         self._seq = itertools.count(1)
-        self._last = RequestUsage(prompt_tokens=0, completion_tokens=0)
-        self._total = RequestUsage(prompt_tokens=0, completion_tokens=0)
 
     async def create(
         self,
@@ -160,10 +142,7 @@ class ReviewModelClient(ChatCompletionClient):
         seq = next(self._seq)
         request = {
             "model": self._model,
-            "messages": [m.model_dump(mode="json") for m in redacted],
-            "tools": _tool_schemas(tools),
-            "tool_choice": tool_choice if isinstance(tool_choice, str) else tool_choice.name,
-            "output_schema": _output_schema(json_output),
+            **model_request(redacted, tools, tool_choice, json_output),
             "extra": {
                 k: v for k, v in extra_create_args.items() if isinstance(v, str | int | float)
             },
@@ -203,7 +182,7 @@ class ReviewModelClient(ChatCompletionClient):
                     self._agent, usage.prompt_tokens, usage.completion_tokens, result.cached
                 )
                 generation.update(
-                    output=_content(result),
+                    output=result_content(result),
                     usage_details={
                         "input": usage.prompt_tokens,
                         "output": usage.completion_tokens,
@@ -212,11 +191,7 @@ class ReviewModelClient(ChatCompletionClient):
                 )
         finally:
             self._ledger.release()
-        self._last = usage
-        self._total = RequestUsage(
-            prompt_tokens=self._total.prompt_tokens + usage.prompt_tokens,
-            completion_tokens=self._total.completion_tokens + usage.completion_tokens,
-        )
+        self._add_usage(usage)
         self._events.emit(
             "model.response",
             agent=self._agent,
@@ -231,48 +206,20 @@ class ReviewModelClient(ChatCompletionClient):
             cached=result.cached,
             thought=result.thought,
             cost_usd=cost,
-            **_content(result),
+            **result_content(result),
         )
         return result
-
-    async def create_stream(
-        self,
-        messages: Sequence[LLMMessage],
-        *,
-        tools: Sequence[Tool | ToolSchema] = [],
-        tool_choice: Tool | Literal["auto", "required", "none"] = "auto",
-        json_output: bool | type[BaseModel] | None = None,
-        extra_create_args: Mapping[str, Any] = {},
-        cancellation_token: CancellationToken | None = None,
-    ) -> AsyncGenerator[str | CreateResult, None]:
-        """One whole completion as a one-item stream (the review does not stream)."""
-        yield await self.create(
-            messages,
-            tools=tools,
-            tool_choice=tool_choice,
-            json_output=json_output,
-            extra_create_args=extra_create_args,
-            cancellation_token=cancellation_token,
-        )
 
     async def close(self) -> None:
         """Close the wrapped client."""
         await self._inner.close()
-
-    def actual_usage(self) -> RequestUsage:
-        """Usage of the last call."""
-        return self._last
-
-    def total_usage(self) -> RequestUsage:
-        """Usage of every call through this client."""
-        return self._total
 
     def count_tokens(
         self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = []
     ) -> int:
         """Tokens of the messages and tool schemas (offline tiktoken, a close estimate)."""
         text = json.dumps([m.model_dump(mode="json") for m in messages], ensure_ascii=False)
-        text += json.dumps(_tool_schemas(tools))
+        text += json.dumps(tool_schemas(tools))
         return count_tokens(text, self._model)
 
     def remaining_tokens(

@@ -23,28 +23,31 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from autogen_core import CancellationToken, FunctionCall
+from autogen_core import CancellationToken
 from autogen_core.models import (
-    ChatCompletionClient,
     CreateResult,
     LLMMessage,
     ModelCapabilities,
     ModelInfo,
-    RequestUsage,
 )
 from autogen_core.tools import Tool, ToolSchema
 from pydantic import BaseModel
 
+from review_bot.agents.wire import (
+    REQUEST_FIELDS,
+    OneShotClient,
+    model_request,
+    result_from_response,
+)
 from review_bot.audit.records import Record, canonical_json
 from review_bot.errors import ReplayMismatch
 from review_bot.redaction import Redactor
 
-__all__ = ["REQUEST_FIELDS", "ReplayModelClient", "model_request"]
+__all__ = ["ReplayModelClient"]
 
-REQUEST_FIELDS = ("messages", "tools", "tool_choice", "output_schema")
 _PAYLOAD = frozenset({*REQUEST_FIELDS, "model", "extra"})
 DEFAULT_MODEL_INFO = ModelInfo(
     vision=False,
@@ -53,23 +56,6 @@ DEFAULT_MODEL_INFO = ModelInfo(
     structured_output=True,
     family="unknown",
 )
-
-
-def model_request(
-    messages: Sequence[LLMMessage],
-    tools: Sequence[Tool | ToolSchema],
-    tool_choice: Tool | str,
-    json_output: bool | type[BaseModel] | None,
-) -> dict[str, Any]:
-    """The matchable part of a request, shaped like the recorded ``model.request``."""
-    schemas = [dict(t.schema) if isinstance(t, Tool) else dict(t) for t in tools]
-    output: Any = json_output.model_json_schema() if isinstance(json_output, type) else json_output
-    return {
-        "messages": [m.model_dump(mode="json") for m in messages],
-        "tools": schemas,
-        "tool_choice": tool_choice if isinstance(tool_choice, str) else tool_choice.name,
-        "output_schema": output,
-    }
 
 
 def _key(request: Mapping[str, Any]) -> str:
@@ -126,29 +112,7 @@ def _pair(records: Sequence[Record]) -> list[_Exchange]:
     return exchanges
 
 
-def _result(data: Mapping[str, Any]) -> CreateResult:
-    usage = data.get("usage") or {}
-    calls = data.get("tool_calls") or []
-    content: str | list[FunctionCall]
-    if calls:
-        content = [
-            FunctionCall(id=c["id"], name=c["name"], arguments=c["arguments"]) for c in calls
-        ]
-    else:
-        content = data.get("content") or ""
-    return CreateResult(
-        finish_reason=data.get("finish_reason", "stop"),
-        content=content,
-        usage=RequestUsage(
-            prompt_tokens=int(usage.get("prompt_tokens", 0)),
-            completion_tokens=int(usage.get("completion_tokens", 0)),
-        ),
-        cached=bool(data.get("cached", False)),
-        thought=data.get("thought"),
-    )
-
-
-class ReplayModelClient(ChatCompletionClient):
+class ReplayModelClient(OneShotClient):
     """Serves recorded model responses; one instance can serve every agent of a review."""
 
     def __init__(
@@ -166,8 +130,6 @@ class ReplayModelClient(ChatCompletionClient):
         self._window = context_window
         self._calls = 0
         self.first_mismatch: ReplayMismatch | None = None
-        self._usage = RequestUsage(prompt_tokens=0, completion_tokens=0)
-        self._total = self._usage
 
     @property
     def unused(self) -> list[dict[str, Any]]:
@@ -220,39 +182,12 @@ class ReplayModelClient(ChatCompletionClient):
             raise error
         exchange = queue.popleft()
         exchange.used = True
-        result = _result(exchange.response)
-        self._usage = result.usage
-        self._total = RequestUsage(
-            prompt_tokens=self._total.prompt_tokens + result.usage.prompt_tokens,
-            completion_tokens=self._total.completion_tokens + result.usage.completion_tokens,
-        )
+        result = result_from_response(exchange.response)
+        self._add_usage(result.usage)
         return result
-
-    async def create_stream(
-        self,
-        messages: Sequence[LLMMessage],
-        *,
-        tools: Sequence[Tool | ToolSchema] = [],
-        tool_choice: Tool | Literal["auto", "required", "none"] = "auto",
-        json_output: bool | type[BaseModel] | None = None,
-        extra_create_args: Mapping[str, Any] = {},
-        cancellation_token: CancellationToken | None = None,
-    ) -> AsyncGenerator[str | CreateResult, None]:
-        """The recorded answer as a one-item stream."""
-        yield await self.create(
-            messages, tools=tools, tool_choice=tool_choice, json_output=json_output
-        )
 
     async def close(self) -> None:
         """Nothing to close."""
-
-    def actual_usage(self) -> RequestUsage:
-        """Usage of the last answer served."""
-        return self._usage
-
-    def total_usage(self) -> RequestUsage:
-        """Usage summed over every answer served."""
-        return self._total
 
     def count_tokens(
         self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = []
