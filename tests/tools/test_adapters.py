@@ -13,6 +13,7 @@ from review_bot.config.models import ToolsConfig
 from review_bot.findings import Finding
 from review_bot.tools.bandit import BanditAnalyzer
 from review_bot.tools.base import CommandAnalyzer
+from review_bot.tools.eslint import EslintAnalyzer
 from review_bot.tools.ruff import RuffAnalyzer
 from review_bot.tools.sandbox import SubprocessRunner, materialize
 from review_bot.tools.secrets import SecretsAnalyzer
@@ -53,6 +54,12 @@ async def _analyze(analyzer: CommandAnalyzer, files: list[FileChange], root: Pat
 def _require_semgrep() -> None:
     if SemgrepAnalyzer().executable() is None:
         pytest.fail("semgrep is not installed: pip install -e '.[semgrep]' (CI installs it)")
+
+
+def _require(binary: str, how: str) -> None:
+    """These analyzers are run for real: a missing one fails the test (./dev test installs it)."""
+    if shutil.which(binary) is None:
+        pytest.fail(f"{binary} is not on PATH: {how} (./dev test installs it)")
 
 
 async def test_ruff_reports_undefined_name_at_its_line_despite_noqa(workdir: Path) -> None:
@@ -193,8 +200,8 @@ async def test_secrets_honour_an_allowlist_pragma_that_was_already_there(workdir
     assert result.findings == ()
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck binary not installed")
 async def test_shellcheck_reports_despite_an_added_disable_directive(workdir: Path) -> None:
+    _require("shellcheck", "apt-get install shellcheck")
     script = "#!/bin/sh\n# shellcheck disable=SC2086,SC2115\nrm -rf $1/*\n"
     materialize([added_file(".shellcheckrc", "disable=all\n")], workdir)
     findings = await _analyze(
@@ -203,3 +210,40 @@ async def test_shellcheck_reports_despite_an_added_disable_directive(workdir: Pa
     rules = {(f.path, f.line, f.rule_id) for f in findings}
     assert ("bin/clean.sh", 3, "SC2086") in rules
     assert ("bin/clean.sh", 3, "SC2115") in rules
+
+
+JS_BAD = """\
+/* eslint-disable */
+export function run(code) {
+  // eslint-disable-next-line no-eval
+  return eval(code);
+}
+
+export function same(x) {
+  return x === x;
+}
+"""
+
+
+async def test_eslint_runs_our_config_and_never_the_repositorys(workdir: Path) -> None:
+    """The reviewed repo's eslint configs are code: a hostile one must never execute."""
+    _require("eslint", "npm install eslint@9")
+    marker = workdir.parent / "repo-config-ran"
+    write = f"writeFileSync({str(marker)!r}, 'x');"
+    hostile_esm = f"import fs from 'node:fs';\nfs.{write}\nexport default [];\n"
+    hostile_cjs = f"require('fs').{write}\nmodule.exports = {{}};\n"
+    materialize(
+        [
+            added_file("eslint.config.js", hostile_esm),
+            added_file("eslint.config.mjs", hostile_esm),
+            added_file(".eslintrc.js", hostile_cjs),
+        ],
+        workdir,
+    )
+    findings = await _analyze(
+        EslintAnalyzer(), [added_file("src/run.js", JS_BAD, "javascript")], workdir
+    )
+    rules = {(f.path, f.line, f.rule_id, f.severity) for f in findings}
+    assert ("src/run.js", 4, "no-eval", "high") in rules  # despite both disable comments
+    assert ("src/run.js", 8, "no-self-compare", "low") in rules
+    assert not marker.exists()

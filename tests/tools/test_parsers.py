@@ -1,4 +1,4 @@
-"""Parsers on recorded real-format output, for tools not installed here (eslint)."""
+"""Parsers on recorded real-format output (eslint 9 JSON), independent of what is installed."""
 
 from __future__ import annotations
 
