@@ -290,6 +290,9 @@ class Runtime:
             analyzer_call=analyzer_call,
             agents=agents,
             extra_stats=extra_stats,
+            # fingerprints on the same redacted text whether or not the review is recorded;
+            # the redactor keeps that redaction for the agents and the recorder
+            line_text=redact_change_everywhere(change, redactor).line_text,
         )
         do_record = settings.audit.enabled if record is None else record
         if not do_record:

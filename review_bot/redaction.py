@@ -198,6 +198,8 @@ class Redactor:
             value: kind for value, kind in (extra_secrets or {}).items() if value
         }
         self._remember = remember
+        # the last change redacted: (original, everywhere?, secrets known after, redacted)
+        self._last_change: tuple[ChangeSet, bool, int, ChangeSet] | None = None
 
     def find(self, text: str) -> list[SecretSpan]:
         """The secrets in ``text``, in order, without overlaps (placeholders are skipped)."""
@@ -278,9 +280,33 @@ class Redactor:
             return [self._redact_deep(v) for v in value]
         return value
 
-    def redact_change(self, change: ChangeSet) -> ChangeSet:
-        """The change with its contents and hunk texts redacted; lines stay where they were."""
-        return change.model_copy(update={"files": tuple(self._file(f) for f in change.files)})
+    def redact_change(self, change: ChangeSet, *, everywhere: bool = False) -> ChangeSet:
+        """The change with its contents and hunk texts redacted; lines stay where they were.
+
+        ``everywhere``: learn every secret of the change first, so a secret found in one file
+        is also replaced where it appears bare in another.
+
+        The same change object asked again the same way, with no secret learned since, is
+        answered from memory: recording, the agents and fingerprints each want it, and a
+        large change takes a fraction of a second per pass.
+        """
+        last = self._last_change
+        if (
+            last is not None
+            and last[0] is change
+            and last[1:3] == (everywhere, len(self._known))
+        ):
+            return last[3]
+        if everywhere:
+            for file in change.files:
+                for text in (file.new_content, file.old_content, *(h.text for h in file.hunks)):
+                    if text:
+                        self.find(text)
+        redacted = change.model_copy(
+            update={"files": tuple(self._file(f) for f in change.files)}
+        )
+        self._last_change = (change, everywhere, len(self._known), redacted)
+        return redacted
 
     def _file(self, file: FileChange) -> FileChange:
         def opt(text: str | None) -> str | None:

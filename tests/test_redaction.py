@@ -240,3 +240,34 @@ def test_redact_is_idempotent(before: str, planted: list[str], after: str) -> No
 def test_redact_never_fails_and_is_idempotent_on_any_text(text: str) -> None:
     once = Redactor().redact(text)
     assert Redactor().redact(once) == once
+
+
+def _two_files(first: str, second: str) -> ChangeSet:
+    return ChangeSet(
+        files=tuple(
+            FileChange(path=path, status="added", new_content=text)
+            for path, text in (("a.py", first), ("b.txt", second))
+        )
+    )
+
+
+def test_everywhere_replaces_a_secret_found_in_a_later_file_in_earlier_ones_too() -> None:
+    # b.txt's assignment identifies the value; a.py only holds it bare
+    change = _two_files(f"x = {SECRETS['secret-assignment']!r}\n", SAMPLES["secret-assignment"])
+    plain = Redactor(remember=True).redact_change(change)
+    everywhere = Redactor(remember=True).redact_change(change, everywhere=True)
+    assert SECRETS["secret-assignment"] in plain.model_dump_json()
+    assert SECRETS["secret-assignment"] not in everywhere.model_dump_json()
+
+
+def test_a_change_redacted_again_is_served_from_memory_until_a_secret_is_learned() -> None:
+    change = _two_files(SAMPLES["github-token"], "nothing secret\n")
+    redactor = Redactor(remember=True)
+    first = redactor.redact_change(change, everywhere=True)
+    assert redactor.redact_change(change, everywhere=True) is first
+    assert redactor.redact_change(change) is not first  # the plain form is its own answer
+    assert redactor.redact_change(change.model_copy()) is not first  # another object
+    redactor.redact(SAMPLES["stripe-key"])  # learns a new secret: the memory is stale
+    again = redactor.redact_change(change, everywhere=True)
+    assert again is not first
+    assert again == first

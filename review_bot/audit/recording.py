@@ -88,11 +88,7 @@ def _versions() -> dict[str, str | None]:
 def redact_change_everywhere(change: ChangeSet, redactor: Redactor) -> ChangeSet:
     """The change redacted so that a secret found in one file is also replaced where it
     appears bare in another (the redactor learns every secret of the change first)."""
-    for file in change.files:
-        for text in (file.new_content, file.old_content, *(h.text for h in file.hunks)):
-            if text:
-                redactor.find(text)
-    return redactor.redact_change(change)
+    return redactor.redact_change(change, everywhere=True)
 
 
 def analyzer_request(
