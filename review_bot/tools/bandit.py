@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
@@ -60,33 +61,25 @@ class BanditAnalyzer(CommandAnalyzer):
         data = load_json(self.name, result.stdout)
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
             raise ToolOutputError("bandit's JSON has no 'results' list")
-        findings: list[Finding] = []
-        for item in data["results"]:
-            try:
-                path = relative_to_workdir(str(item["filename"]), workdir)
-                line = max(1, int(item["line_number"]))
-                lines = [int(n) for n in item.get("line_range") or [line]]
-                cwe_id = (item.get("issue_cwe") or {}).get("id")
-                severity = bandit_severity(
-                    str(item["issue_severity"]), str(item["issue_confidence"])
-                )
-                rule_id = str(item["test_id"])
-                message = str(item["issue_text"])
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise ToolOutputError(f"bandit result {item!r} lacks {exc}") from exc
+
+        def read(item: Any) -> Finding | None:
+            path = relative_to_workdir(str(item["filename"]), workdir)
             if path is None:
-                continue
-            findings.append(
-                Finding(
-                    path=path,
-                    line=line,
-                    end_line=max(line, *lines),
-                    severity=severity,
-                    category="security",
-                    rule_id=rule_id,
-                    message=message,
-                    sources=("tool:bandit",),
-                    cwe=(str(cwe_id),) if cwe_id else (),
-                )
+                return None
+            line = int(item["line_number"])
+            lines = [int(n) for n in item.get("line_range") or [line]]
+            cwe_id = (item.get("issue_cwe") or {}).get("id")
+            return self.finding(
+                path,
+                line,
+                end_line=max(line, *lines),
+                severity=bandit_severity(
+                    str(item["issue_severity"]), str(item["issue_confidence"])
+                ),
+                category="security",
+                rule_id=str(item["test_id"]),
+                message=str(item["issue_text"]),
+                cwe=(str(cwe_id),) if cwe_id else (),
             )
-        return findings
+
+        return self.findings_from(data["results"], read, "result")

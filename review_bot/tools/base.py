@@ -19,16 +19,16 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
 from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
 from review_bot.errors import ToolError, ToolMissing, ToolOutputError
-from review_bot.findings import Finding
+from review_bot.findings import Category, Finding, Severity
 from review_bot.tools.sandbox import Limits, ProcessResult, ProcessRunner
 
 __all__ = [
@@ -47,6 +47,8 @@ _FROZEN = ConfigDict(frozen=True, extra="forbid")
 _VERSION_TIMEOUT_S = 60.0
 _STDERR_TAIL = 500
 _VERSION_RE = re.compile(r"\d+(?:\.\d+)+[\w.+-]*")
+# what reading a malformed item of a tool's JSON raises
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
 
 # Versions are asked once per process and runner kind: tools do not change under us.
 _VERSIONS: dict[tuple[str, tuple[str, ...]], str | None] = {}
@@ -163,6 +165,48 @@ class CommandAnalyzer:
         self._override = executable
 
     # -- what subclasses provide -------------------------------------------------------------
+
+    def finding(
+        self,
+        path: str,
+        line: int,
+        *,
+        end_line: int | None = None,
+        severity: Severity,
+        category: Category,
+        rule_id: str,
+        message: str,
+        cwe: Sequence[str] = (),
+    ) -> Finding:
+        """A finding of this tool: ``sources`` names it, lines are clamped to 1 and up."""
+        line = max(1, line)
+        return Finding(
+            path=path,
+            line=line,
+            end_line=max(line, end_line or line),
+            severity=severity,
+            category=category,
+            rule_id=rule_id,
+            message=message,
+            sources=(f"tool:{self.name}",),
+            cwe=tuple(cwe),
+        )
+
+    def findings_from(
+        self, items: Iterable[Any], read: Callable[[Any], Finding | None], what: str
+    ) -> list[Finding]:
+        """``read`` every item of the tool's output into a finding (None skips the item,
+        e.g. a file outside the workdir); an item lacking what ``read`` needs raises
+        ToolOutputError naming the tool, ``what`` it is, and the item."""
+        findings: list[Finding] = []
+        for item in items:
+            try:
+                found = read(item)
+            except _MALFORMED as exc:
+                raise ToolOutputError(f"{self.name} {what} {item!r:.300} lacks {exc}") from exc
+            if found is not None:
+                findings.append(found)
+        return findings
 
     def applies_to(self, file: FileChange) -> bool:
         """True when this tool should look at ``file``."""

@@ -6,9 +6,10 @@ files are left to semgrep.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
@@ -70,6 +71,25 @@ class EslintAnalyzer(CommandAnalyzer):
         data = load_json(self.name, result.stdout)
         if not isinstance(data, list):
             raise ToolOutputError(f"eslint printed {type(data).__name__}, expected a JSON list")
+
+        def read(path: str) -> Callable[[Any], Finding]:
+            def one(item: Any) -> Finding:
+                line = int(item.get("line") or 1)
+                rule_id = str(item.get("ruleId") or "parse-error")
+                fatal = bool(item.get("fatal"))
+                severity, category = classify(rule_id, int(item["severity"]), fatal)
+                return self.finding(
+                    path,
+                    line,
+                    end_line=int(item.get("endLine") or line),
+                    severity=severity,
+                    category=category,
+                    rule_id=rule_id,
+                    message=str(item["message"]),
+                )
+
+            return one
+
         findings: list[Finding] = []
         for entry in data:
             try:
@@ -77,28 +97,6 @@ class EslintAnalyzer(CommandAnalyzer):
                 messages = list(entry["messages"])
             except (KeyError, TypeError) as exc:
                 raise ToolOutputError(f"eslint entry lacks {exc}") from exc
-            if path is None:
-                continue
-            for item in messages:
-                try:
-                    fatal = bool(item.get("fatal"))
-                    rule_id = str(item.get("ruleId") or "parse-error")
-                    line = max(1, int(item.get("line") or 1))
-                    end_line = max(line, int(item.get("endLine") or line))
-                    severity, category = classify(rule_id, int(item["severity"]), fatal)
-                    message = str(item["message"])
-                except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                    raise ToolOutputError(f"eslint message {item!r} lacks {exc}") from exc
-                findings.append(
-                    Finding(
-                        path=path,
-                        line=line,
-                        end_line=end_line,
-                        severity=severity,
-                        category=category,
-                        rule_id=rule_id,
-                        message=message,
-                        sources=("tool:eslint",),
-                    )
-                )
+            if path is not None:
+                findings += self.findings_from(messages, read(path), "message")
         return findings

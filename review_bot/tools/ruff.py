@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
@@ -74,30 +75,23 @@ class RuffAnalyzer(CommandAnalyzer):
         data = load_json(self.name, result.stdout)
         if not isinstance(data, list):
             raise ToolOutputError(f"ruff printed {type(data).__name__}, expected a JSON list")
-        findings: list[Finding] = []
-        for item in data:
-            try:
-                path = relative_to_workdir(str(item["filename"]), workdir)
-                code = str(item.get("code") or "invalid-syntax")
-                line = max(1, int(item["location"]["row"]))
-                end = item.get("end_location") or item["location"]
-                end_line = max(line, int(end["row"]))
-                message = str(item["message"])
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ToolOutputError(f"ruff diagnostic {item!r} lacks {exc}") from exc
+
+        def read(item: Any) -> Finding | None:
+            path = relative_to_workdir(str(item["filename"]), workdir)
             if path is None:
-                continue
+                return None
+            code = str(item.get("code") or "invalid-syntax")
+            line = int(item["location"]["row"])
+            end = item.get("end_location") or item["location"]
             severity, category = classify(code)
-            findings.append(
-                Finding(
-                    path=path,
-                    line=line,
-                    end_line=end_line,
-                    severity=severity,
-                    category=category,
-                    rule_id=code,
-                    message=message,
-                    sources=("tool:ruff",),
-                )
+            return self.finding(
+                path,
+                line,
+                end_line=int(end["row"]),
+                severity=severity,
+                category=category,
+                rule_id=code,
+                message=str(item["message"]),
             )
-        return findings
+
+        return self.findings_from(data, read, "diagnostic")

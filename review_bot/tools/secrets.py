@@ -6,8 +6,9 @@ posted, logged and recorded, and must not spread the credential further.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
@@ -53,31 +54,29 @@ class SecretsAnalyzer(CommandAnalyzer):
         data = load_json(self.name, result.stdout)
         if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
             raise ToolOutputError("detect-secrets' JSON has no 'results' object")
+
+        def read(path: str) -> Callable[[Any], Finding]:
+            def one(item: Any) -> Finding:
+                kind = str(item["type"])
+                line = int(item["line_number"])
+                return self.finding(
+                    path,
+                    line,
+                    severity="high",
+                    category="security",
+                    rule_id=kind,
+                    message=(
+                        f"{kind} hard-coded at {path}:{line}. Remove it, rotate the "
+                        "credential, and load it from the environment or a secret store."
+                    ),
+                    cwe=("CWE-798",),
+                )
+
+            return one
+
         findings: list[Finding] = []
         for filename, secrets in data["results"].items():
             path = relative_to_workdir(str(filename), workdir)
-            if path is None:
-                continue
-            for item in secrets:
-                try:
-                    kind = str(item["type"])
-                    line = max(1, int(item["line_number"]))
-                except (KeyError, TypeError, ValueError) as exc:
-                    raise ToolOutputError(f"detect-secrets result lacks {exc}") from exc
-                findings.append(
-                    Finding(
-                        path=path,
-                        line=line,
-                        end_line=line,
-                        severity="high",
-                        category="security",
-                        rule_id=kind,
-                        message=(
-                            f"{kind} hard-coded at {path}:{line}. Remove it, rotate the "
-                            "credential, and load it from the environment or a secret store."
-                        ),
-                        sources=("tool:secrets",),
-                        cwe=("CWE-798",),
-                    )
-                )
+            if path is not None:
+                findings += self.findings_from(secrets, read(path), "result")
         return findings

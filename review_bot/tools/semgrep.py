@@ -12,6 +12,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
@@ -112,38 +113,26 @@ class SemgrepAnalyzer(CommandAnalyzer):
         data = load_json(self.name, result.stdout)
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
             raise ToolOutputError("semgrep's JSON has no 'results' list")
-        findings: list[Finding] = []
-        for item in data["results"]:
-            try:
-                path = relative_to_workdir(str(item["path"]), workdir)
-                line = max(1, int(item["start"]["line"]))
-                end_line = max(line, int(item["end"]["line"]))
-                extra = item["extra"]
-                metadata = extra.get("metadata") or {}
-                rule_id = str(item["check_id"]).rsplit(".", 1)[-1]
-                message = str(extra["message"]).strip()
-                wanted = str(metadata.get("review-bot-severity", "")).lower()
-                fallback = _SEVERITY.get(str(extra.get("severity")).upper(), "medium")
-                severity = _BY_NAME_SEVERITY.get(wanted, fallback)
-                category = _BY_NAME_CATEGORY.get(
-                    str(metadata.get("category", "security")).lower(), "security"
-                )
-                cwe = _cwe(metadata)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise ToolOutputError(f"semgrep result {item!r} lacks {exc}") from exc
+
+        def read(item: Any) -> Finding | None:
+            path = relative_to_workdir(str(item["path"]), workdir)
             if path is None:
-                continue
-            findings.append(
-                Finding(
-                    path=path,
-                    line=line,
-                    end_line=end_line,
-                    severity=severity,
-                    category=category,
-                    rule_id=rule_id,
-                    message=message,
-                    sources=("tool:semgrep",),
-                    cwe=cwe,
-                )
+                return None
+            extra = item["extra"]
+            metadata = extra.get("metadata") or {}
+            wanted = str(metadata.get("review-bot-severity", "")).lower()
+            fallback = _SEVERITY.get(str(extra.get("severity")).upper(), "medium")
+            return self.finding(
+                path,
+                int(item["start"]["line"]),
+                end_line=int(item["end"]["line"]),
+                severity=_BY_NAME_SEVERITY.get(wanted, fallback),
+                category=_BY_NAME_CATEGORY.get(
+                    str(metadata.get("category", "security")).lower(), "security"
+                ),
+                rule_id=str(item["check_id"]).rsplit(".", 1)[-1],
+                message=str(extra["message"]).strip(),
+                cwe=_cwe(metadata),
             )
-        return findings
+
+        return self.findings_from(data["results"], read, "result")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
@@ -52,29 +53,21 @@ class ShellcheckAnalyzer(CommandAnalyzer):
         data = load_json(self.name, result.stdout)
         if not isinstance(data, dict) or not isinstance(data.get("comments"), list):
             raise ToolOutputError("shellcheck's JSON has no 'comments' list")
-        findings: list[Finding] = []
-        for item in data["comments"]:
-            try:
-                path = relative_to_workdir(str(item["file"]), workdir)
-                line = max(1, int(item["line"]))
-                end_line = max(line, int(item.get("endLine") or line))
-                severity, category = _LEVELS.get(str(item["level"]), ("low", "correctness"))
-                rule_id = f"SC{int(item['code'])}"
-                message = str(item["message"])
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ToolOutputError(f"shellcheck comment {item!r} lacks {exc}") from exc
+
+        def read(item: Any) -> Finding | None:
+            path = relative_to_workdir(str(item["file"]), workdir)
             if path is None:
-                continue
-            findings.append(
-                Finding(
-                    path=path,
-                    line=line,
-                    end_line=end_line,
-                    severity=severity,
-                    category=category,
-                    rule_id=rule_id,
-                    message=message,
-                    sources=("tool:shellcheck",),
-                )
+                return None
+            line = int(item["line"])
+            severity, category = _LEVELS.get(str(item["level"]), ("low", "correctness"))
+            return self.finding(
+                path,
+                line,
+                end_line=int(item.get("endLine") or line),
+                severity=severity,
+                category=category,
+                rule_id=f"SC{int(item['code'])}",
+                message=str(item["message"]),
             )
-        return findings
+
+        return self.findings_from(data["comments"], read, "comment")

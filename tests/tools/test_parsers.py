@@ -5,10 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from tools_helpers import ScriptedRunner, added_file
 
 from review_bot.config.models import ToolsConfig
+from review_bot.errors import ToolOutputError
 from review_bot.tools import EslintAnalyzer, SemgrepAnalyzer
+from review_bot.tools.bandit import BanditAnalyzer
+from review_bot.tools.base import CommandAnalyzer
+from review_bot.tools.ruff import RuffAnalyzer
+from review_bot.tools.sandbox import ProcessResult
+from review_bot.tools.secrets import SecretsAnalyzer
+from review_bot.tools.shellcheck import ShellcheckAnalyzer
 
 # Recorded from `eslint -f json` (ESLint 9) on a file with eval and a syntax error.
 ESLINT_JSON = [
@@ -107,3 +115,35 @@ async def test_semgrep_argv_disables_metrics_version_check_and_nosem(tmp_path: P
     for flag in ("--metrics=off", "--disable-version-check", "--disable-nosem", "--json"):
         assert flag in argv
     assert analyzer.env(tmp_path)["SEMGREP_SEND_METRICS"] == "off"
+
+
+@pytest.mark.parametrize(
+    ("analyzer", "output", "says"),
+    [
+        (RuffAnalyzer(), [{"filename": "{root}/a.py", "message": "m"}], "ruff diagnostic"),
+        (BanditAnalyzer(), {"results": [{"filename": "{root}/a.py"}]}, "bandit result"),
+        (SemgrepAnalyzer(), {"results": [{"path": "{root}/a.py"}]}, "semgrep result"),
+        (ShellcheckAnalyzer(), {"comments": [{"file": "{root}/a.sh"}]}, "shellcheck comment"),
+        (
+            EslintAnalyzer(),
+            [{"filePath": "{root}/a.js", "messages": [{"line": 2}]}],
+            "eslint message",
+        ),
+        (SecretsAnalyzer(), {"results": {"{root}/a.py": [{"type": "x"}]}}, "secrets result"),
+    ],
+)
+def test_an_output_item_missing_a_field_names_the_tool_and_the_item(
+    analyzer: CommandAnalyzer, output: object, says: str, tmp_path: Path
+) -> None:
+    text = json.dumps(output).replace("{root}", str(tmp_path))
+    result = ProcessResult(argv=("x",), exit_code=1, stdout=text, stderr="", duration_s=0.1)
+    with pytest.raises(ToolOutputError, match=f"^{says} .* lacks "):
+        analyzer.parse(result, tmp_path)
+
+
+def test_items_outside_the_workdir_are_skipped_not_failed(tmp_path: Path) -> None:
+    output = [{"filename": "/elsewhere/a.py", "message": "m"}]  # and no location at all
+    result = ProcessResult(
+        argv=("x",), exit_code=1, stdout=json.dumps(output), stderr="", duration_s=0.1
+    )
+    assert RuffAnalyzer().parse(result, tmp_path) == []
