@@ -266,8 +266,8 @@ class SubprocessRunner:
         self, argv: tuple[str, ...], cwd: Path, limits: Limits, env: dict[str, str]
     ) -> ProcessResult:
         started = time.monotonic()
-        try:
-            proc = await asyncio.create_subprocess_exec(
+        spawn = asyncio.ensure_future(
+            asyncio.create_subprocess_exec(
                 *argv,
                 cwd=cwd,
                 env=env,
@@ -277,6 +277,17 @@ class SubprocessRunner:
                 start_new_session=True,
                 preexec_fn=_limit_child(limits),
             )
+        )
+        try:
+            proc = await asyncio.shield(spawn)
+        except asyncio.CancelledError:
+            # Cancelled while starting: the tool may already run (and have started others);
+            # asyncio would kill only the leader. Let the start finish, then kill the group.
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError, OSError):
+                started_proc = await asyncio.wait_for(spawn, timeout=_DRAIN_AFTER_KILL_S)
+                _kill_group(started_proc.pid)
+                await asyncio.wait_for(started_proc.wait(), timeout=_DRAIN_AFTER_KILL_S)
+            raise
         except FileNotFoundError as exc:
             raise ToolMissing(f"{argv[0]!r} not found: install it or disable the tool") from exc
         except PermissionError as exc:

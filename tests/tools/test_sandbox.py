@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import os
@@ -141,3 +142,40 @@ def test_a_run_cancelled_by_ctrl_c_leaves_no_process_or_asyncio_noise(
             break
         time.sleep(0.02)
     assert not process_alive(pid)
+
+
+def _processes_with(token: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if token.encode() in cmdline and process_alive(int(entry.name)):
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("ticks", [1, 2, 3, 5, 8, 13])
+def test_a_run_cancelled_while_starting_leaves_no_process(workdir: Path, ticks: int) -> None:
+    """asyncio kills only the leader when a start is cancelled; the group must go too."""
+    token = f"3{ticks}.{os.getpid()}7"  # a sleep length no other process uses
+    script = f"sleep {token} & sleep {token} & wait"
+
+    async def main() -> None:
+        task = asyncio.create_task(
+            SubprocessRunner().run(["sh", "-c", script], cwd=workdir, limits=LIMITS)
+        )
+        for _ in range(ticks):
+            await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    for _ in range(100):
+        if not _processes_with(token):
+            break
+        time.sleep(0.02)
+    assert _processes_with(token) == []
