@@ -184,12 +184,17 @@ def scrubbed_env(
     return env
 
 
-def _limit_child(limits: Limits) -> Callable[[], None]:
-    """The preexec_fn: runs in the forked child before exec, so limits bind only the tool."""
+def _limit_child(limits: Limits, report_fd: int) -> Callable[[], None]:
+    """The preexec_fn: runs in the forked child before exec, so limits bind only the tool.
+
+    It first writes the child's pid to ``report_fd`` and closes it (the tool never sees it).
+    """
     memory = limits.memory_mb * 1024 * 1024 if limits.memory_mb is not None else None
     fsize = max(limits.max_output_bytes, _MIN_FSIZE_BYTES)
 
     def apply() -> None:
+        os.write(report_fd, str(os.getpid()).encode("ascii"))
+        os.close(report_fd)
         if memory is not None:
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 1))
@@ -202,6 +207,17 @@ def _limit_child(limits: Limits) -> Callable[[], None]:
 def _kill_group(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
+
+
+def _kill_reported_group(report_fd: int) -> None:
+    """Kill the group of a child that reported its pid on ``report_fd`` (if one did)."""
+    os.set_blocking(report_fd, False)
+    try:
+        pid = int(os.read(report_fd, 32) or b"0")
+    except (BlockingIOError, ValueError):
+        return  # it never got as far as reporting: nothing of it runs
+    if pid > 0:
+        _kill_group(pid)
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:
@@ -266,8 +282,12 @@ class SubprocessRunner:
         self, argv: tuple[str, ...], cwd: Path, limits: Limits, env: dict[str, str]
     ) -> ProcessResult:
         started = time.monotonic()
-        spawn = asyncio.ensure_future(
-            asyncio.create_subprocess_exec(
+        # The child reports its pid (= its process group) before exec: a start cancelled
+        # half way (Ctrl-C, a deadline) has asyncio kill only the leader, and we need the
+        # group to kill whatever it already started.
+        report, reported = os.pipe()
+        try:
+            proc = await asyncio.create_subprocess_exec(
                 *argv,
                 cwd=cwd,
                 env=env,
@@ -275,23 +295,19 @@ class SubprocessRunner:
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
                 start_new_session=True,
-                preexec_fn=_limit_child(limits),
+                pass_fds=(reported,),
+                preexec_fn=_limit_child(limits, reported),
             )
-        )
-        try:
-            proc = await asyncio.shield(spawn)
         except asyncio.CancelledError:
-            # Cancelled while starting: the tool may already run (and have started others);
-            # asyncio would kill only the leader. Let the start finish, then kill the group.
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError, OSError):
-                started_proc = await asyncio.wait_for(spawn, timeout=_DRAIN_AFTER_KILL_S)
-                _kill_group(started_proc.pid)
-                await asyncio.wait_for(started_proc.wait(), timeout=_DRAIN_AFTER_KILL_S)
+            _kill_reported_group(report)
             raise
         except FileNotFoundError as exc:
             raise ToolMissing(f"{argv[0]!r} not found: install it or disable the tool") from exc
         except PermissionError as exc:
             raise ToolMissing(f"{argv[0]!r} is not executable: fix its permissions") from exc
+        finally:
+            os.close(report)
+            os.close(reported)
         out, err = bytearray(), bytearray()
         capture = _Capture(limits.max_output_bytes, lambda: _kill_group(proc.pid))
         readers = asyncio.gather(capture.drain(proc.stdout, out), capture.drain(proc.stderr, err))

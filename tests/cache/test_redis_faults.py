@@ -62,9 +62,15 @@ async def test_killed_redis_mid_run_then_back(redis_process: RedisProcess) -> No
     assert store.policy.breaker_state == "open"
 
     redis_process.start()
-    await asyncio.sleep(0.6)  # breaker reset timeout
-    await cache.set("after", b"2", ttl_s=60)
-    assert await cache.get("after") == b"2"
+    # Past the breaker's reset timeout the next call probes Redis. On a loaded machine the
+    # first probe after a restart can still time out (and re-open the breaker): try again.
+    give_up = time.monotonic() + 10
+    while True:
+        await asyncio.sleep(0.6)
+        await cache.set("after", b"2", ttl_s=60)
+        if await cache.get("after") == b"2":
+            break
+        assert time.monotonic() < give_up, "caching did not resume within 10 s of Redis"
     assert store.policy.breaker_state == "closed"
     await store.close()
 
