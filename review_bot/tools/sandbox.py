@@ -209,6 +209,48 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
+async def _start(
+    argv: tuple[str, ...], cwd: Path, env: dict[str, str], limits: Limits
+) -> asyncio.subprocess.Process:
+    """Start the tool as the leader of its own process group.
+
+    A start cancelled half way (Ctrl-C, a deadline) is the hard case: asyncio then kills
+    only the leader and waits until every process holding the output pipes is gone, which
+    is whatever the tool already started. So the start runs as its own task, the child
+    reports its pid (its group) before exec, and a cancel kills the whole group at once.
+    """
+    report, reported = os.pipe()
+    spawn = asyncio.ensure_future(
+        asyncio.create_subprocess_exec(
+            *argv,
+            cwd=cwd,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+            pass_fds=(reported,),
+            preexec_fn=_limit_child(limits, reported),
+        )
+    )
+
+    def close_pipe(_: object) -> None:  # only once the start is over: the child needs it
+        os.close(report)
+        os.close(reported)
+
+    spawn.add_done_callback(close_pipe)
+    try:
+        return await asyncio.shield(spawn)
+    except asyncio.CancelledError:
+        if not spawn.done():
+            _kill_reported_group(report)
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError, OSError):
+            proc = await asyncio.wait_for(spawn, timeout=_DRAIN_AFTER_KILL_S)
+            _kill_group(proc.pid)  # if it forked only after the cancel
+            await asyncio.wait_for(proc.wait(), timeout=_DRAIN_AFTER_KILL_S)
+        raise
+
+
 def _kill_reported_group(report_fd: int) -> None:
     """Kill the group of a child that reported its pid on ``report_fd`` (if one did)."""
     os.set_blocking(report_fd, False)
@@ -282,32 +324,12 @@ class SubprocessRunner:
         self, argv: tuple[str, ...], cwd: Path, limits: Limits, env: dict[str, str]
     ) -> ProcessResult:
         started = time.monotonic()
-        # The child reports its pid (= its process group) before exec: a start cancelled
-        # half way (Ctrl-C, a deadline) has asyncio kill only the leader, and we need the
-        # group to kill whatever it already started.
-        report, reported = os.pipe()
         try:
-            proc = await asyncio.create_subprocess_exec(
-                *argv,
-                cwd=cwd,
-                env=env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                start_new_session=True,
-                pass_fds=(reported,),
-                preexec_fn=_limit_child(limits, reported),
-            )
-        except asyncio.CancelledError:
-            _kill_reported_group(report)
-            raise
+            proc = await _start(argv, cwd, env, limits)
         except FileNotFoundError as exc:
             raise ToolMissing(f"{argv[0]!r} not found: install it or disable the tool") from exc
         except PermissionError as exc:
             raise ToolMissing(f"{argv[0]!r} is not executable: fix its permissions") from exc
-        finally:
-            os.close(report)
-            os.close(reported)
         out, err = bytearray(), bytearray()
         capture = _Capture(limits.max_output_bytes, lambda: _kill_group(proc.pid))
         readers = asyncio.gather(capture.drain(proc.stdout, out), capture.drain(proc.stderr, err))

@@ -173,7 +173,10 @@ def test_a_run_cancelled_while_starting_leaves_no_process(workdir: Path, ticks: 
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
+    started = time.monotonic()
     asyncio.run(main())
+    # killed, not waited out: the sleeps would hold the output pipes for 30-odd seconds
+    assert time.monotonic() - started < 10
     for _ in range(100):
         if not _processes_with(token):
             break
