@@ -15,11 +15,12 @@ import re
 import resource
 import shutil
 import signal
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any, Protocol
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,6 +40,8 @@ __all__ = [
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 _READ_CHUNK = 64 * 1024
 _DRAIN_AFTER_KILL_S = 2.0
+_REAP_AFTER_KILL_S = 1.0
+_EXIT_POLL_S = 0.05
 _MIN_FSIZE_BYTES = 64 * 1024 * 1024
 
 # Extra variables a tool adapter asks for must not smuggle credentials into the child.
@@ -184,17 +187,12 @@ def scrubbed_env(
     return env
 
 
-def _limit_child(limits: Limits, report_fd: int) -> Callable[[], None]:
-    """The preexec_fn: runs in the forked child before exec, so limits bind only the tool.
-
-    It first writes the child's pid to ``report_fd`` and closes it (the tool never sees it).
-    """
+def _limit_child(limits: Limits) -> Callable[[], None]:
+    """The preexec_fn: runs in the forked child before exec, so limits bind only the tool."""
     memory = limits.memory_mb * 1024 * 1024 if limits.memory_mb is not None else None
     fsize = max(limits.max_output_bytes, _MIN_FSIZE_BYTES)
 
     def apply() -> None:
-        os.write(report_fd, str(os.getpid()).encode("ascii"))
-        os.close(report_fd)
         if memory is not None:
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 1))
@@ -209,91 +207,120 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
-async def _start(
-    argv: tuple[str, ...], cwd: Path, env: dict[str, str], limits: Limits
-) -> asyncio.subprocess.Process:
-    """Start the tool as the leader of its own process group.
+class _Child:
+    """A started tool, watched from the event loop with no await between fork and pid.
 
-    A start cancelled half way (Ctrl-C, a deadline) is the hard case: asyncio then kills
-    only the leader and waits until every process holding the output pipes is gone, which
-    is whatever the tool already started. So the start runs as its own task, the child
-    reports its pid (its group) before exec, and a cancel kills the whole group at once.
+    asyncio's subprocess transport connects its pipes after the fork, in a step that a
+    cancel (Ctrl-C, a deadline, ``asyncio.run`` shutting down) can interrupt: it then kills
+    only the leader and can wait forever for pipes it never connected, while whatever the
+    tool started runs on. Here ``Popen`` returns the pid (= the process group) at once, the
+    output pipes and a pidfd are plain readers on the loop, and :meth:`close`, which every
+    path out of a run goes through, kills the whole group and reaps the leader.
     """
-    report, reported = os.pipe()
-    spawn = asyncio.ensure_future(
-        asyncio.create_subprocess_exec(
-            *argv,
+
+    def __init__(
+        self, argv: tuple[str, ...], cwd: Path, env: dict[str, str], limits: Limits
+    ) -> None:
+        self._loop = asyncio.get_running_loop()
+        self.proc = subprocess.Popen(
+            argv,
             cwd=cwd,
             env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             start_new_session=True,
-            pass_fds=(reported,),
-            preexec_fn=_limit_child(limits, reported),
+            # only setrlimit calls (no locks, no imports) between fork and exec, as
+            # asyncio's subprocess support did for us before
+            preexec_fn=_limit_child(limits),  # noqa: PLW1509
         )
-    )
-
-    def close_pipe(_: object) -> None:  # only once the start is over: the child needs it
-        os.close(report)
-        os.close(reported)
-
-    spawn.add_done_callback(close_pipe)
-    try:
-        return await asyncio.shield(spawn)
-    except asyncio.CancelledError:
-        if not spawn.done():
-            _kill_reported_group(report)
-        with contextlib.suppress(asyncio.CancelledError, TimeoutError, OSError):
-            proc = await asyncio.wait_for(spawn, timeout=_DRAIN_AFTER_KILL_S)
-            _kill_group(proc.pid)  # if it forked only after the cancel
-            await asyncio.wait_for(proc.wait(), timeout=_DRAIN_AFTER_KILL_S)
-        raise
-
-
-def _kill_reported_group(report_fd: int) -> None:
-    """Kill the group of a child that reported its pid on ``report_fd`` (if one did)."""
-    os.set_blocking(report_fd, False)
-    try:
-        pid = int(os.read(report_fd, 32) or b"0")
-    except (BlockingIOError, ValueError):
-        return  # it never got as far as reporting: nothing of it runs
-    if pid > 0:
-        _kill_group(pid)
-
-
-def _retrieve(future: asyncio.Future[Any]) -> None:
-    """Mark a future's outcome as seen (no "exception was never retrieved" at shutdown)."""
-    if not future.cancelled():
-        future.exception()
-
-
-class _Capture:
-    """Collects stdout and stderr up to a shared byte budget."""
-
-    def __init__(self, budget: int, on_overflow: Callable[[], None]) -> None:
-        self.left = budget
+        self.out, self.err = bytearray(), bytearray()
         self.truncated = False
-        self._on_overflow = on_overflow
+        self._left = limits.max_output_bytes
+        self.exited: asyncio.Future[int] = self._loop.create_future()
+        self.drained: asyncio.Future[None] = self._loop.create_future()
+        self._sinks: dict[int, bytearray] = {}
+        for stream, sink in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
+            assert stream is not None
+            fd = stream.fileno()
+            os.set_blocking(fd, False)
+            self._sinks[fd] = sink
+            self._loop.add_reader(fd, self._read, fd)
+        self._poller: asyncio.TimerHandle | None = None
+        self._pidfd: int | None = None
+        try:
+            self._pidfd = os.pidfd_open(self.proc.pid)
+        except (AttributeError, OSError):  # no pidfd (old kernel): poll for the exit instead
+            self._poller = self._loop.call_later(_EXIT_POLL_S, self._poll)
+        else:
+            self._loop.add_reader(self._pidfd, self._poll)
 
-    async def drain(self, stream: asyncio.StreamReader | None, sink: bytearray) -> None:
-        if stream is None:
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def _read(self, fd: int) -> None:
+        try:
+            chunk = os.read(fd, _READ_CHUNK)
+        except BlockingIOError:
             return
-        while chunk := await stream.read(_READ_CHUNK):
-            if self.truncated:
-                continue
-            if len(chunk) > self.left:
-                sink += chunk[: self.left]
-                self.left = 0
-                self.truncated = True
-                self._on_overflow()
-                continue
-            sink += chunk
-            self.left -= len(chunk)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            self._stop_reading(fd)
+            return
+        if self.truncated:
+            return
+        sink = self._sinks[fd]
+        if len(chunk) > self._left:
+            sink += chunk[: self._left]
+            self._left = 0
+            self.truncated = True
+            _kill_group(self.pid)
+            return
+        sink += chunk
+        self._left -= len(chunk)
+
+    def _stop_reading(self, fd: int) -> None:
+        if self._sinks.pop(fd, None) is not None:
+            self._loop.remove_reader(fd)
+        if not self._sinks and not self.drained.done():
+            self.drained.set_result(None)
+
+    def _poll(self) -> None:
+        code = self.proc.poll()
+        if code is None:
+            if self._pidfd is None:
+                self._poller = self._loop.call_later(_EXIT_POLL_S, self._poll)
+            return
+        self._stop_watching_exit()
+        if not self.exited.done():
+            self.exited.set_result(code)
+
+    def _stop_watching_exit(self) -> None:
+        if self._pidfd is not None:
+            self._loop.remove_reader(self._pidfd)
+            os.close(self._pidfd)
+            self._pidfd = None
+        if self._poller is not None:
+            self._poller.cancel()
+            self._poller = None
+
+    def close(self) -> None:
+        """Kill the group, stop watching, close the pipes and reap the leader."""
+        _kill_group(self.pid)
+        for fd in list(self._sinks):
+            self._stop_reading(fd)
+        self._stop_watching_exit()
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                stream.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=_REAP_AFTER_KILL_S)  # SIGKILLed: a moment at most
 
 
 class SubprocessRunner:
-    """The real runner: asyncio subprocesses inside the sandbox described above.
+    """The real runner: tool processes inside the sandbox described above.
 
     Args:
         path: PATH given to tools (default: this process's executable search path).
@@ -325,43 +352,33 @@ class SubprocessRunner:
     ) -> ProcessResult:
         started = time.monotonic()
         try:
-            proc = await _start(argv, cwd, env, limits)
+            child = _Child(argv, cwd, env, limits)
         except FileNotFoundError as exc:
             raise ToolMissing(f"{argv[0]!r} not found: install it or disable the tool") from exc
         except PermissionError as exc:
             raise ToolMissing(f"{argv[0]!r} is not executable: fix its permissions") from exc
-        out, err = bytearray(), bytearray()
-        capture = _Capture(limits.max_output_bytes, lambda: _kill_group(proc.pid))
-        readers = asyncio.gather(capture.drain(proc.stdout, out), capture.drain(proc.stderr, err))
         timed_out = False
         try:
-            await asyncio.wait_for(proc.wait(), timeout=limits.timeout_s)
-        except TimeoutError:
-            timed_out = True
-            _kill_group(proc.pid)
-            await proc.wait()
-        except asyncio.CancelledError:
-            # Ctrl-C or a deadline: kill, stop reading, reap the leader while the loop still
-            # runs (or its transport complains after the loop closed), then go on cancelling.
-            _kill_group(proc.pid)
-            readers.cancel()
-            readers.add_done_callback(_retrieve)
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(proc.wait(), timeout=_DRAIN_AFTER_KILL_S)
-            raise
+            try:
+                await asyncio.wait_for(asyncio.shield(child.exited), timeout=limits.timeout_s)
+            except TimeoutError:
+                timed_out = True
+                _kill_group(child.pid)
+                await asyncio.shield(child.exited)
+            # Nothing the tool started may outlive it; a grandchild that escaped the group
+            # may hold the pipes open: keep what we have after a short wait.
+            _kill_group(child.pid)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(child.drained), _DRAIN_AFTER_KILL_S)
         finally:
-            # Whatever the outcome, nothing the tool started may outlive it.
-            _kill_group(proc.pid)
-        # A grandchild that escaped the group may hold the pipe open: keep what we have.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(readers, timeout=_DRAIN_AFTER_KILL_S)
-        killed = timed_out or capture.truncated
+            child.close()
+        killed = timed_out or child.truncated
         return ProcessResult(
             argv=argv,
-            exit_code=None if killed else proc.returncode,
-            stdout=out.decode("utf-8", errors="replace"),
-            stderr=err.decode("utf-8", errors="replace"),
+            exit_code=None if killed else child.proc.returncode,
+            stdout=child.out.decode("utf-8", errors="replace"),
+            stderr=child.err.decode("utf-8", errors="replace"),
             duration_s=round(time.monotonic() - started, 3),
             timed_out=timed_out,
-            truncated=capture.truncated,
+            truncated=child.truncated,
         )
