@@ -1,12 +1,16 @@
-"""eslint: JavaScript bugs with our pinned flat config, when ``eslint`` is on PATH.
+"""eslint: JavaScript and TypeScript bugs with our pinned flat config (``eslint`` on PATH).
 
-TypeScript needs the typescript-eslint parser, which our import-free config cannot load; TS
-files are left to semgrep.
+TypeScript files go to eslint only when ``@typescript-eslint/parser`` is installed beside that
+eslint (``npm install eslint@9 @typescript-eslint/parser@8``): our config imports it by the
+absolute path we pass in ``REVIEW_BOT_TS_PARSER``, never anything from the reviewed repo.
+Without it TypeScript is left to semgrep.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import json
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,6 +25,8 @@ from review_bot.tools.sandbox import ProcessResult
 __all__ = ["EslintAnalyzer", "eslint_config_path"]
 
 _SUFFIXES = (".js", ".mjs", ".cjs", ".jsx")
+_TS_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
+_TS_PARSER = Path("@typescript-eslint", "parser")
 _FLAGS = (
     "--no-config-lookup",
     "--no-inline-config",
@@ -55,16 +61,46 @@ class EslintAnalyzer(CommandAnalyzer):
     limit_memory = False
 
     def applies_to(self, file: FileChange) -> bool:
-        """JavaScript files (see the module docstring about TypeScript)."""
-        return file.language == "javascript" or file.path.endswith(_SUFFIXES)
+        """JavaScript files, and TypeScript ones when the TS parser is installed."""
+        if file.language == "javascript" or file.path.endswith(_SUFFIXES):
+            return True
+        typescript = file.language == "typescript" or file.path.endswith(_TS_SUFFIXES)
+        return typescript and self.ts_parser() is not None
+
+    def ts_parser(self) -> Path | None:
+        """The entry point of ``@typescript-eslint/parser`` in the node_modules that holds
+        the eslint we run (a local or a global npm install), or None."""
+        found = self.executable()
+        if found is None:
+            return None
+        # node_modules/.bin/eslint -> node_modules/eslint/bin/eslint.js
+        script = Path(found[0]).resolve()
+        modules = script.parents[2]
+        package = modules / _TS_PARSER / "package.json"
+        try:
+            meta = json.loads(package.read_text(encoding="utf-8"))
+            entry = modules / _TS_PARSER / str(meta.get("main") or "dist/index.js")
+        except (OSError, ValueError, AttributeError):
+            return None
+        return entry if entry.is_file() else None
+
+    def env(self, workdir: Path) -> Mapping[str, str]:
+        """Where our config finds the TypeScript parser (when there is one)."""
+        parser = self.ts_parser()
+        return {} if parser is None else {"REVIEW_BOT_TS_PARSER": str(parser)}
 
     def command(self, files: Sequence[str], workdir: Path, config: ToolsConfig) -> list[str]:
         """``--no-inline-config``: ``// eslint-disable`` comments hide nothing."""
         return [*_FLAGS, "-c", str(eslint_config_path()), "--", *files]
 
     def pinned_config(self) -> bytes:
-        """Flags and the config file."""
-        return "\0".join(_FLAGS).encode() + eslint_config_path().read_bytes()
+        """Flags, the config file, and which TypeScript parser it loads (if any)."""
+        parser = self.ts_parser()
+        meta = b""
+        if parser is not None:
+            with contextlib.suppress(OSError):
+                meta = (parser.parents[1] / "package.json").read_bytes()
+        return "\0".join(_FLAGS).encode() + eslint_config_path().read_bytes() + meta
 
     def parse(self, result: ProcessResult, workdir: Path) -> list[Finding]:
         """eslint's JSON formatter: one entry per file, each with ``messages``."""

@@ -247,3 +247,32 @@ async def test_eslint_runs_our_config_and_never_the_repositorys(workdir: Path) -
     assert ("src/run.js", 4, "no-eval", "high") in rules  # despite both disable comments
     assert ("src/run.js", 8, "no-self-compare", "low") in rules
     assert not marker.exists()
+
+
+TS_BAD = """\
+interface Options {
+  strict: boolean;
+}
+
+export function run(code: string): unknown;
+export function run(code: string, options: Options): unknown;
+export function run(code: string, options?: Options): unknown {
+  return options?.strict ? null : eval(code);
+}
+
+export const same = <T,>(x: T): boolean => x === x;
+"""
+
+
+async def test_eslint_reviews_typescript_with_our_parser(workdir: Path) -> None:
+    _require("eslint", "npm install eslint@9")
+    if EslintAnalyzer().ts_parser() is None:
+        pytest.fail("@typescript-eslint/parser is not beside eslint (./dev test installs it)")
+    findings = await _analyze(
+        EslintAnalyzer(), [added_file("src/run.ts", TS_BAD, "typescript")], workdir
+    )
+    rules = {(f.path, f.line, f.rule_id) for f in findings}
+    assert ("src/run.ts", 8, "no-eval") in rules
+    assert ("src/run.ts", 11, "no-self-compare") in rules
+    # overloads, an interface and a generic arrow parse, and raise nothing else
+    assert {f.rule_id for f in findings} == {"no-eval", "no-self-compare"}

@@ -93,10 +93,36 @@ async def test_eslint_output_becomes_findings(tmp_path: Path) -> None:
     assert "--no-inline-config" in argv
 
 
-async def test_eslint_skips_typescript_and_the_argv_uses_our_config() -> None:
-    analyzer = EslintAnalyzer()
-    assert analyzer.applies_to(added_file("a.js", "x\n"))
-    assert not analyzer.applies_to(added_file("a.ts", "x\n", "typescript"))
+def _fake_eslint(root: Path, *, with_parser: bool) -> Path:
+    """An npm install layout: node_modules/.bin/eslint -> ../eslint/bin/eslint.js."""
+    modules = root / "node_modules"
+    script = modules / "eslint" / "bin" / "eslint.js"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/usr/bin/env node\n")
+    script.chmod(0o755)
+    (modules / ".bin").mkdir()
+    link = modules / ".bin" / "eslint"
+    link.symlink_to("../eslint/bin/eslint.js")
+    if with_parser:
+        parser = modules / "@typescript-eslint" / "parser"
+        (parser / "dist").mkdir(parents=True)
+        (parser / "dist" / "index.js").write_text("export default {};\n")
+        meta = {"name": "@typescript-eslint/parser", "version": "8.74.0", "main": "dist/index.js"}
+        (parser / "package.json").write_text(json.dumps(meta))
+    return link
+
+
+def test_typescript_goes_to_eslint_only_with_the_parser_beside_it(tmp_path: Path) -> None:
+    js, ts = added_file("a.js", "x\n"), added_file("a.ts", "x\n", "typescript")
+    bare = EslintAnalyzer(str(_fake_eslint(tmp_path / "bare", with_parser=False)))
+    assert bare.applies_to(js)
+    assert not bare.applies_to(ts)
+    assert bare.env(tmp_path) == {}
+    full = EslintAnalyzer(str(_fake_eslint(tmp_path / "full", with_parser=True)))
+    parser = (tmp_path / "full/node_modules/@typescript-eslint/parser/dist/index.js").resolve()
+    assert full.applies_to(ts)
+    assert full.env(tmp_path) == {"REVIEW_BOT_TS_PARSER": str(parser)}
+    assert full.config_hash() != bare.config_hash()  # cached results know the parser
 
 
 async def test_semgrep_output_without_results_fails_the_run(tmp_path: Path) -> None:
