@@ -222,6 +222,14 @@ class _Child:
         self, argv: tuple[str, ...], cwd: Path, env: dict[str, str], limits: Limits
     ) -> None:
         self._loop = asyncio.get_running_loop()
+        self.out, self.err = bytearray(), bytearray()
+        self.truncated = False
+        self._left = limits.max_output_bytes
+        self.exited: asyncio.Future[int] = self._loop.create_future()
+        self.drained: asyncio.Future[None] = self._loop.create_future()
+        self._sinks: dict[int, bytearray] = {}
+        self._poller: asyncio.TimerHandle | None = None
+        self._pidfd: int | None = None
         self.proc = subprocess.Popen(
             argv,
             cwd=cwd,
@@ -234,20 +242,19 @@ class _Child:
             # asyncio's subprocess support did for us before
             preexec_fn=_limit_child(limits),  # noqa: PLW1509
         )
-        self.out, self.err = bytearray(), bytearray()
-        self.truncated = False
-        self._left = limits.max_output_bytes
-        self.exited: asyncio.Future[int] = self._loop.create_future()
-        self.drained: asyncio.Future[None] = self._loop.create_future()
-        self._sinks: dict[int, bytearray] = {}
+        try:
+            self._watch()
+        except BaseException:
+            self.close()
+            raise
+
+    def _watch(self) -> None:
         for stream, sink in ((self.proc.stdout, self.out), (self.proc.stderr, self.err)):
             assert stream is not None
             fd = stream.fileno()
             os.set_blocking(fd, False)
             self._sinks[fd] = sink
             self._loop.add_reader(fd, self._read, fd)
-        self._poller: asyncio.TimerHandle | None = None
-        self._pidfd: int | None = None
         try:
             self._pidfd = os.pidfd_open(self.proc.pid)
         except (AttributeError, OSError):  # no pidfd (old kernel): poll for the exit instead

@@ -182,3 +182,16 @@ def test_a_run_cancelled_while_starting_leaves_no_process(workdir: Path, ticks: 
             break
         time.sleep(0.02)
     assert _processes_with(token) == []
+
+
+async def test_exits_are_seen_on_kernels_without_pidfd(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_pidfd(pid: int) -> int:
+        raise OSError("pidfd_open is not supported")
+
+    monkeypatch.setattr(os, "pidfd_open", no_pidfd)
+    result = await SubprocessRunner().run(
+        ["sh", "-c", "echo out; echo err >&2; exit 3"], cwd=workdir, limits=LIMITS
+    )
+    assert (result.exit_code, result.stdout, result.stderr) == (3, "out\n", "err\n")
