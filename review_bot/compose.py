@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from review_bot import change as change_mod
 from review_bot.audit import open_store, record_review
-from review_bot.audit.recording import redact_change_everywhere
 from review_bot.cache import build_cache
 from review_bot.cache.completions import TieredCompletionCache
 from review_bot.cache.store import CacheStats
@@ -102,7 +101,7 @@ class _RedactedAgents:
     async def run(
         self, change: ChangeSet, tools: ToolPhaseResult, config: ReviewConfig, events: EventSink
     ) -> AgentPhaseResult:
-        redacted = redact_change_everywhere(change, self.redactor)
+        redacted = self.redactor.redact_change(change, everywhere=True)
         findings = tuple(
             f.model_copy(update={"message": self.redactor.redact(f.message)})
             for f in tools.findings
@@ -292,7 +291,7 @@ class Runtime:
             extra_stats=extra_stats,
             # fingerprints on the same redacted text whether or not the review is recorded;
             # the redactor keeps that redaction for the agents and the recorder
-            line_text=redact_change_everywhere(change, redactor).line_text,
+            line_text=redactor.redact_change(change, everywhere=True).line_text,
         )
         do_record = settings.audit.enabled if record is None else record
         if not do_record:

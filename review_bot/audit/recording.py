@@ -48,7 +48,6 @@ __all__ = [
     "config_hash",
     "prompt_hashes",
     "record_review",
-    "redact_change_everywhere",
 ]
 
 PACKAGES = ("review-bot", "autogen-agentchat", "autogen-core", "autogen-ext", "openai")
@@ -83,12 +82,6 @@ def _versions() -> dict[str, str | None]:
         except importlib.metadata.PackageNotFoundError:
             found[name] = None
     return found
-
-
-def redact_change_everywhere(change: ChangeSet, redactor: Redactor) -> ChangeSet:
-    """The change redacted so that a secret found in one file is also replaced where it
-    appears bare in another (the redactor learns every secret of the change first)."""
-    return redactor.redact_change(change, everywhere=True)
 
 
 def analyzer_request(
@@ -176,7 +169,7 @@ async def record_review(
     tid = transcript_id or new_transcript_id()
     options: dict[str, Any] = {} if fsync_on is None else {"fsync_on": fsync_on}
     writer = TranscriptWriter.create(store, tid, **options)
-    redacted = redact_change_everywhere(change, redactor)
+    redacted = redactor.redact_change(change, everywhere=True)
 
     def redacted_content(file: FileChange) -> str | None:
         same = redacted.file(file.path)
