@@ -165,19 +165,18 @@ class CeleryQueue:
         self._redis = redis_client
         self._queue = queue
         self._prefix = key_prefix
-        self._keys = [self._key(p) for p in PRIORITY_STEPS]
+        # kombu's ``_q_for_pri``: step 0 is the bare queue name, others get a suffix
+        self._keys = [
+            f"{key_prefix}{queue}{QUEUE_KEY_SEP}{step}" if step else f"{key_prefix}{queue}"
+            for step in PRIORITY_STEPS
+        ]
         self._accept = redis_client.register_script(_ACCEPT)
         self._pending: list[tuple[list[str], list[bytes | int], asyncio.Future[int]]] = []
         self._flusher: asyncio.Task[None] | None = None
         self._origin: tuple[int, str] | None = None
 
-    def _key(self, priority: int) -> str:
-        """The broker list of a priority (kombu's ``_q_for_pri`` with our steps)."""
-        step = max(p for p in PRIORITY_STEPS if p <= max(priority, 0))
-        suffix = f"{QUEUE_KEY_SEP}{step}" if step else ""
-        return f"{self._prefix}{self._queue}{suffix}"
-
     def _list(self, priority: int) -> str:
+        """The broker list of a priority (clamped to our steps)."""
         return self._keys[min(max(priority, 0), len(self._keys) - 1)]
 
     def _node(self) -> str:

@@ -370,11 +370,11 @@ class SubprocessRunner:
                 await asyncio.wait_for(asyncio.shield(child.exited), timeout=limits.timeout_s)
             except TimeoutError:
                 timed_out = True
-                _kill_group(child.pid)
-                await asyncio.shield(child.exited)
-            # Nothing the tool started may outlive it; a grandchild that escaped the group
-            # may hold the pipes open: keep what we have after a short wait.
+            # Ended or out of time, nothing the tool started may outlive it. A grandchild
+            # that escaped the group may hold the pipes open: keep what we have after a
+            # short wait.
             _kill_group(child.pid)
+            await asyncio.shield(child.exited)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(child.drained), _DRAIN_AFTER_KILL_S)
         finally:
