@@ -171,17 +171,25 @@ class SharedBreakerStorage(pybreaker.CircuitBreakerStorage):
         self._state = str(state)
         self._redis(lambda r: r.set(self._key("state"), self._state))
 
+    def _incr(self, name: str, local: int) -> int:
+        """INCR a shared counter; ``local`` + 1 while Redis is skipped."""
+        value = self._redis(lambda r: r.incr(self._key(name)))
+        return local + 1 if value is None else int(value)
+
+    def _read(self, name: str, local: int) -> int:
+        """A shared counter's value; ``local`` while Redis is skipped or it is unset."""
+        raw = self._redis(lambda r: r.get(self._key(name)))
+        return local if raw is None else int(raw)
+
     def increment_counter(self) -> None:
-        value = self._redis(lambda r: r.incr(self._key("fail_counter")))
-        self._fails = self._fails + 1 if value is None else int(value)
+        self._fails = self._incr("fail_counter", self._fails)
 
     def reset_counter(self) -> None:
         self._fails = 0
         self._redis(lambda r: r.set(self._key("fail_counter"), 0))
 
     def increment_success_counter(self) -> None:
-        value = self._redis(lambda r: r.incr(self._key("success_counter")))
-        self._successes = self._successes + 1 if value is None else int(value)
+        self._successes = self._incr("success_counter", self._successes)
 
     def reset_success_counter(self) -> None:
         self._successes = 0
@@ -189,16 +197,12 @@ class SharedBreakerStorage(pybreaker.CircuitBreakerStorage):
 
     @property
     def counter(self) -> int:
-        raw = self._redis(lambda r: r.get(self._key("fail_counter")))
-        if raw is not None:
-            self._fails = int(raw)
+        self._fails = self._read("fail_counter", self._fails)
         return self._fails
 
     @property
     def success_counter(self) -> int:
-        raw = self._redis(lambda r: r.get(self._key("success_counter")))
-        if raw is not None:
-            self._successes = int(raw)
+        self._successes = self._read("success_counter", self._successes)
         return self._successes
 
     @property
