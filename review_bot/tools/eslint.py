@@ -8,7 +8,7 @@ Without it TypeScript is left to semgrep.
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
@@ -43,6 +43,32 @@ def eslint_config_path() -> Path:
     return Path(str(resources.files("review_bot.tools") / "configs" / "eslint.config.mjs"))
 
 
+@functools.cache
+def _package_json(package: Path) -> bytes | None:
+    """An installed npm package's ``package.json`` (read once per process), or None."""
+    try:
+        return (package / "package.json").read_bytes()
+    except OSError:
+        return None
+
+
+@functools.cache
+def _parser_beside(eslint: str) -> Path | None:
+    """``@typescript-eslint/parser``'s entry point next to the eslint at ``eslint``.
+
+    Looked up once per process and eslint: it is asked for every file a review considers.
+    """
+    # node_modules/.bin/eslint -> node_modules/eslint/bin/eslint.js
+    package = Path(eslint).resolve().parents[2] / _TS_PARSER
+    raw = _package_json(package)
+    try:
+        meta = json.loads(raw) if raw is not None else None
+        entry = package / str(meta.get("main") or "dist/index.js") if meta else None
+    except (ValueError, AttributeError):
+        return None
+    return entry if entry is not None and entry.is_file() else None
+
+
 def classify(rule_id: str, level: int, fatal: bool) -> tuple[Severity, Category]:
     """Parse errors and eval-like sinks are high; other errors medium; warnings low."""
     if fatal:
@@ -71,18 +97,7 @@ class EslintAnalyzer(CommandAnalyzer):
         """The entry point of ``@typescript-eslint/parser`` in the node_modules that holds
         the eslint we run (a local or a global npm install), or None."""
         found = self.executable()
-        if found is None:
-            return None
-        # node_modules/.bin/eslint -> node_modules/eslint/bin/eslint.js
-        script = Path(found[0]).resolve()
-        modules = script.parents[2]
-        package = modules / _TS_PARSER / "package.json"
-        try:
-            meta = json.loads(package.read_text(encoding="utf-8"))
-            entry = modules / _TS_PARSER / str(meta.get("main") or "dist/index.js")
-        except (OSError, ValueError, AttributeError):
-            return None
-        return entry if entry.is_file() else None
+        return None if found is None else _parser_beside(found[0])
 
     def env(self, workdir: Path) -> Mapping[str, str]:
         """Where our config finds the TypeScript parser (when there is one)."""
@@ -96,10 +111,7 @@ class EslintAnalyzer(CommandAnalyzer):
     def pinned_config(self) -> bytes:
         """Flags, the config file, and which TypeScript parser it loads (if any)."""
         parser = self.ts_parser()
-        meta = b""
-        if parser is not None:
-            with contextlib.suppress(OSError):
-                meta = (parser.parents[1] / "package.json").read_bytes()
+        meta = b"" if parser is None else _package_json(parser.parents[1]) or b""
         return "\0".join(_FLAGS).encode() + eslint_config_path().read_bytes() + meta
 
     def parse(self, result: ProcessResult, workdir: Path) -> list[Finding]:
