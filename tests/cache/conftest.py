@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 # Until pytest's pythonpath includes the repo root, make ``tests.fakes`` importable.
 _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from tests.fakes.redis_servers import Blackhole, RedisProcess  # noqa: E402
+from tests.fakes.redis_servers import Blackhole, RedisProcess, scratch_namespace  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -23,13 +21,7 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 @pytest.fixture
 def namespace() -> Iterator[str]:
     """A unique key namespace on the shared Redis, deleted afterwards."""
-    name = f"test-cache-{uuid.uuid4().hex}"
-    yield name
-    client = redis.Redis.from_url(REDIS_URL)
-    keys = list(client.scan_iter(f"{name}:*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
+    yield from scratch_namespace("test-cache")
 
 
 @pytest.fixture

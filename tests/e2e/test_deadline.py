@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from review_bot.compose import Runtime
 from review_bot.config.settings import load_settings
 from review_bot.findings import Review
 from tests.fakes.openai_server import FakeOpenAIServer, Hang
+from tests.fakes.redis_servers import scratch_namespace
 
 from .conftest import FakeModel, line_of, model_env
 
@@ -95,14 +95,7 @@ async def test_a_hanging_model_ends_at_the_deadline_with_the_tools_findings(
 @pytest.fixture
 def redis_namespace() -> Iterator[str]:
     """A key prefix of our own in the real Redis, deleted afterwards (fails if Redis is down)."""
-    namespace = f"rb-e2e-{uuid.uuid4().hex[:10]}"
-    client = redis.Redis.from_url(REDIS_URL)
-    client.ping()
-    yield namespace
-    keys = list(client.scan_iter(match=f"{namespace}*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
+    yield from scratch_namespace("rb-e2e")
 
 
 async def _twice(server: FakeOpenAIServer, config: Path, env: dict[str, str]) -> None:

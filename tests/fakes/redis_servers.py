@@ -8,10 +8,30 @@ import socket
 import subprocess
 import threading
 import time
+import uuid
+from collections.abc import Iterator
 
 import redis
 
-__all__ = ["Blackhole", "RedisProcess", "free_port"]
+__all__ = ["LOCAL_REDIS_URL", "Blackhole", "RedisProcess", "free_port", "scratch_namespace"]
+
+
+LOCAL_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def scratch_namespace(prefix: str, url: str = LOCAL_REDIS_URL) -> Iterator[str]:
+    """A unique key prefix on the machine's Redis, its keys deleted afterwards (use with
+    ``yield from`` in a fixture). Redis being down fails the test rather than skipping it."""
+    name = f"{prefix}-{uuid.uuid4().hex}"
+    client = redis.Redis.from_url(url)
+    client.ping()
+    try:
+        yield name
+        keys = list(client.scan_iter(match=f"{name}*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 def free_port() -> int:

@@ -7,17 +7,13 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
-from collections.abc import Iterator
 
 import pybreaker
 import pytest
-import redis
 
 from review_bot.resilience.breaker import SharedBreakerStorage, sync_redis_client
+from tests.fakes.redis_servers import LOCAL_REDIS_URL as LOCAL
 from tests.fakes.redis_servers import Blackhole, RedisProcess
-
-LOCAL = "redis://127.0.0.1:6379/0"
 
 
 class Clock:
@@ -46,17 +42,6 @@ def trip(cb: pybreaker.CircuitBreaker, times: int) -> None:
             cb.call(fail)
 
 
-@pytest.fixture
-def namespace() -> Iterator[str]:
-    name = f"test:shared-breaker:{uuid.uuid4().hex}"
-    yield name
-    client = redis.Redis.from_url(LOCAL)
-    keys = list(client.scan_iter(f"{name}:*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
-
-
 def test_a_hung_redis_costs_one_timeout_and_the_breaker_still_opens(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -80,13 +65,13 @@ def test_a_hung_redis_costs_one_timeout_and_the_breaker_still_opens(
 
 
 def test_state_is_shared_between_processes_and_with_pybreakers_own_storage(
-    namespace: str,
+    breaker_namespace: str,
 ) -> None:
-    ours_a = breaker(SharedBreakerStorage(sync_redis_client(LOCAL, 0.5), namespace))
-    ours_b = breaker(SharedBreakerStorage(sync_redis_client(LOCAL, 0.5), namespace))
+    ours_a = breaker(SharedBreakerStorage(sync_redis_client(LOCAL, 0.5), breaker_namespace))
+    ours_b = breaker(SharedBreakerStorage(sync_redis_client(LOCAL, 0.5), breaker_namespace))
     theirs = breaker(
         pybreaker.CircuitRedisStorage(
-            pybreaker.STATE_CLOSED, sync_redis_client(LOCAL, 0.5), namespace=namespace
+            pybreaker.STATE_CLOSED, sync_redis_client(LOCAL, 0.5), namespace=breaker_namespace
         )
     )
     trip(ours_a, 2)

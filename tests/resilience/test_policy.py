@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import Iterator
 
 import pytest
-import redis
 
 from review_bot.config.resilience import PolicyConfig, ResilienceConfig
 from review_bot.errors import (
@@ -175,17 +172,6 @@ def test_config_round_trips_and_reads_redis_url() -> None:
     )
     assert config.redis_url == "redis://127.0.0.1:6379/0"
     assert ResilienceConfig.model_validate(config.model_dump(mode="json")) == config
-
-
-@pytest.fixture
-def breaker_namespace() -> Iterator[str]:
-    namespace = f"test:breaker:{uuid.uuid4().hex}"
-    yield namespace
-    client = redis.Redis(host="127.0.0.1", port=6379)
-    keys = list(client.scan_iter(f"{namespace}:*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
 
 
 async def test_breaker_state_is_shared_through_redis(breaker_namespace: str) -> None:
