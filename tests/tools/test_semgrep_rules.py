@@ -24,6 +24,9 @@ RULE_FILES = sorted(bundled_rules_path().glob("*.yml"))
 _CATEGORIES = {"security", "bug", "correctness", "performance", "maintainability", "style"}
 
 
+_FLAGS = ("--metrics=off", "--disable-version-check", "--test", "--json")
+
+
 def _semgrep() -> str:
     found = SemgrepAnalyzer().executable()
     if found is None:
@@ -48,7 +51,8 @@ def test_rules_folder_has_every_language_and_no_stray_files() -> None:
 def test_every_rule_names_cwe_category_and_confidence(rules: Path) -> None:
     for rule in yaml.safe_load(rules.read_text(encoding="utf-8"))["rules"]:
         meta = rule["metadata"]
-        assert meta["cwe"] and all(str(c).startswith("CWE-") for c in meta["cwe"]), rule["id"]
+        assert meta["cwe"], rule["id"]
+        assert all(str(c).startswith("CWE-") for c in meta["cwe"]), rule["id"]
         assert meta["category"] in _CATEGORIES, rule["id"]
         assert meta["confidence"] in {"high", "medium", "low"}, rule["id"]
         assert meta["review-bot-severity"] in {"critical", "high", "medium", "low", "info"}
@@ -61,8 +65,7 @@ def semgrep_test_report() -> dict[str, Any]:
         env = {**os.environ, "HOME": home, "SEMGREP_SEND_METRICS": "off"}
         env["SEMGREP_ENABLE_VERSION_CHECK"] = "0"
         proc = subprocess.run(
-            [_semgrep(), "--metrics=off", "--disable-version-check", "--test", "--json"]
-            + ["--config", str(bundled_rules_path()), str(DATA)],
+            [_semgrep(), *_FLAGS, "--config", str(bundled_rules_path()), str(DATA)],
             capture_output=True,
             text=True,
             env=env,
