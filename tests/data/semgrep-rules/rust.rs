@@ -16,6 +16,11 @@ fn run(user: &str, conn: &rusqlite::Connection, pool: &sqlx::PgPool) {
     conn.execute(&format!("DELETE FROM t WHERE id = {}", user), []).unwrap();
     // ok: rust-sql-from-format
     conn.execute("DELETE FROM t WHERE id = ?1", [user]).unwrap();
+    let sql = format!("SELECT id FROM users WHERE name = '{}'", user);
+    // ruleid: rust-sql-from-format
+    let row: Option<(i64,)> = sqlx::query_as(&sql).fetch_optional(pool).await.unwrap();
+    // ok: rust-sql-from-format
+    println!("{}", format!("{:?}", row));
 
     // ruleid: rust-tls-verification-disabled
     let client = reqwest::Client::builder()
