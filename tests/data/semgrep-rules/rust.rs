@@ -7,6 +7,12 @@ fn run(user: &str, conn: &rusqlite::Connection, pool: &sqlx::PgPool) {
     Command::new(format!("/opt/tools/{}", user)).status().unwrap();
     // ok: rust-command-from-format
     Command::new("ls").arg(user).output().unwrap();
+    let line = format!("{} -d {}", "gzip", user);
+    let mut cmd = Command::new("/bin/sh");
+    // ruleid: rust-command-from-format
+    cmd.arg("-c").arg(line);
+    // ok: rust-command-from-format
+    cmd.arg("-c").arg("gzip -d archive.gz");
 
     // ruleid: rust-sql-from-format
     let rows = sqlx::query(&format!("SELECT * FROM users WHERE name = '{}'", user));
