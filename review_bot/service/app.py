@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -77,8 +78,10 @@ def create_app(
     async def webhook(scope: Scope, receive: Receive, send: Send) -> None:
         """``POST /webhooks/github`` as a bare ASGI handler: it is the hot path."""
 
+        received = time.perf_counter()
+
         async def reply(status: int, outcome: str, detail: str = "") -> None:
-            metrics.delivery(outcome)
+            metrics.delivery(outcome, time.perf_counter() - received)
             body: dict[str, str] = {"outcome": outcome}
             if detail:
                 body["detail"] = detail

@@ -17,6 +17,7 @@ __all__ = ["BREAKER_STATES", "BreakerMetricsSink", "ServiceMetrics"]
 
 BREAKER_STATES: dict[str, int] = {"closed": 0, "half-open": 1, "open": 2}
 _DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 900, 1800)
+_ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
 class ServiceMetrics:
@@ -29,6 +30,12 @@ class ServiceMetrics:
             "review_bot_webhook_deliveries",
             "Webhook deliveries by outcome",
             ["outcome"],
+            registry=r,
+        )
+        self.ack_seconds = Histogram(
+            "review_bot_webhook_ack_seconds",
+            "Time from a webhook request's arrival to its answer",
+            buckets=_ACK_BUCKETS,
             registry=r,
         )
         self.queue_depth = Gauge("review_bot_queue_depth", "Review jobs waiting", registry=r)
@@ -60,12 +67,21 @@ class ServiceMetrics:
         self._hits = 0
         self._lookups = 0
 
-    def delivery(self, outcome: str) -> None:
-        """Count one webhook delivery (accepted, duplicate, ignored, bad_signature, ...)."""
+    def delivery(self, outcome: str, ack_s: float | None = None) -> None:
+        """Count one webhook delivery (accepted, duplicate, ignored, bad_signature, ...).
+
+        ``ack_s`` is how long its answer took (the acknowledgement latency alert reads it).
+        """
         self.deliveries.labels(outcome=outcome).inc()
+        if ack_s is not None:
+            self.ack_seconds.observe(ack_s)
 
     def job_finished(self, outcome: str, duration_s: float, stats: ReviewStats | None) -> None:
-        """Record one finished job and, when it produced a review, its usage."""
+        """Record one finished job and, when it produced a review, its usage.
+
+        ``outcome`` is the runner's (posted, already_posted, skipped) or ``failed`` for a job
+        that raised (the review error-rate alert reads it).
+        """
         self.jobs.labels(outcome=outcome).inc()
         self.review_duration.observe(duration_s)
         if stats is None:
