@@ -5,6 +5,8 @@
 # Stage 1 builds wheels (compilers live here only); stage 2 installs them and nothing else.
 
 ARG PYTHON_IMAGE=python:3.11.11-slim-bookworm
+# the package version this image installs (a test keeps it equal to review_bot.__version__)
+ARG REVIEW_BOT_VERSION=0.2.0
 
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -17,6 +19,7 @@ COPY review_bot ./review_bot
 RUN pip wheel --wheel-dir /wheels ".[semgrep]"
 
 FROM ${PYTHON_IMAGE} AS runtime
+ARG REVIEW_BOT_VERSION
 LABEL org.opencontainers.image.title="review-bot" \
       org.opencontainers.image.description="Multi-agent code review on real static-analysis tools" \
       org.opencontainers.image.licenses="MIT"
@@ -31,7 +34,7 @@ RUN apt-get update \
         ca-certificates=20250419~deb12u2 \
     && rm -rf /var/lib/apt/lists/*
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
-    pip install --no-index --find-links=/wheels "review-bot-orchestrator[semgrep]"
+    pip install --no-index --find-links=/wheels "review-bot-orchestrator[semgrep]==${REVIEW_BOT_VERSION}"
 RUN groupadd --system --gid 10001 reviewbot \
     && useradd --system --uid 10001 --gid reviewbot --home-dir /var/lib/review-bot \
        --create-home --shell /usr/sbin/nologin reviewbot

@@ -52,6 +52,13 @@ class ServiceMetrics:
         self.model_tokens = Counter(
             "review_bot_model_tokens", "Language-model tokens", ["kind"], registry=r
         )
+        self.model_cost = Counter(
+            "review_bot_model_cost_usd", "Estimated language-model cost (configured prices)",
+            registry=r,
+        )
+        self.tool_runs = Counter(
+            "review_bot_tool_runs", "Analyzer processes run (cache hits excluded)", registry=r
+        )
         self.cache_lookups = Counter(
             "review_bot_cache_lookups", "Cache lookups by result", ["result"], registry=r
         )
@@ -89,6 +96,8 @@ class ServiceMetrics:
         self.model_calls.inc(stats.llm_calls)
         self.model_tokens.labels(kind="prompt").inc(stats.prompt_tokens)
         self.model_tokens.labels(kind="completion").inc(stats.completion_tokens)
+        self.model_cost.inc(stats.cost_usd)
+        self.tool_runs.inc(stats.tool_runs)
         self.cache_lookups.labels(result="hit").inc(stats.cache_hits)
         self.cache_lookups.labels(result="miss").inc(stats.cache_misses)
         self._hits += stats.cache_hits
