@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import uvicorn
 
+from review_bot.config.logs import LogConfig
 from review_bot.config.service import ServiceConfig
 from review_bot.config.settings import load_settings
 from review_bot.errors import ConfigError
+from review_bot.logs import configure_logging
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -76,9 +77,7 @@ def app_from_env() -> ASGIApp:
 
 def run(args: argparse.Namespace) -> int:
     """Build the app from the environment and serve until interrupted."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(LogConfig.from_env(os.environ))
     options = {"host": args.host, "port": args.port, "access_log": False, "log_level": "info"}
     if args.workers <= 1:
         uvicorn.run(_build(args.config, args.reviewer), **options)

@@ -107,7 +107,10 @@ async def run_job(job: ReviewJob, deps: RunnerDeps) -> JobOutcome:
         deps.metrics.job_finished("failed", time.monotonic() - started, None)
         raise
     deps.metrics.job_finished(outcome, time.monotonic() - started, review.stats if review else None)
-    log.info("job %s %s#%s: %s", job.delivery_id, job.repo, job.number, outcome)
+    log.info(
+        "job %s %s#%s: %s", job.delivery_id, job.repo, job.number, outcome,
+        extra={"delivery_id": job.delivery_id},
+    )  # fmt: skip
     return outcome
 
 
