@@ -37,8 +37,9 @@ def _events(sink: SpanSink) -> None:
     sink.emit("agent.started", agent="reviewer", chunk="1")
     sink.emit("model.request", agent="reviewer", chunk="1", seq=1, model="m")
     sink.emit("agent.tool", agent="reviewer", tool="read_file_lines", answer_chars=120)
-    sink.emit("model.response", agent="reviewer", chunk="1", seq=1, model="m",
-              usage={"prompt_tokens": 100, "completion_tokens": 20}, finish_reason="stop")  # fmt: skip
+    usage = {"prompt_tokens": 100, "completion_tokens": 20}
+    sink.emit("model.response", agent="reviewer", chunk="1", seq=1, model="m", usage=usage,
+              finish_reason="stop")  # fmt: skip
     sink.emit("agent.finished", agent="reviewer", chunk="1", status="ok")
     sink.emit("resilience.retry", dependency="llm:x:m", attempt=1)
     sink.emit("review.finished", review={"mode": "agents", "findings": [{}, {}], "partial": True,
@@ -128,8 +129,12 @@ async def test_a_review_is_exported_over_otlp_http(
     url, got = receiver
     config = tmp_path / "review-bot.toml"
     config.write_text('[review.tools]\nenabled = ["ruff"]\n')
-    env = {"OTEL_EXPORTER_OTLP_ENDPOINT": url, "OTEL_SERVICE_NAME": "review-bot-test",
-           "REVIEW_BOT_CACHE_DIR": str(tmp_path / "cache"), "REVIEW_BOT_TRANSCRIPTS": "off"}  # fmt: skip
+    env = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": url,
+        "OTEL_SERVICE_NAME": "review-bot-test",
+        "REVIEW_BOT_CACHE_DIR": str(tmp_path / "cache"),
+        "REVIEW_BOT_TRANSCRIPTS": "off",
+    }
     runtime = Runtime.from_settings(load_settings(config, env))
     change = from_files({}, {"app.py": "import os\n\n\ndef f():\n    return undefined_name\n"})
     trace = TraceContext(carrier={"traceparent": TRACEPARENT},
