@@ -68,6 +68,7 @@ class PullRequest(BaseModel):
     draft: bool = False
     state: str = "open"
     changed_files: int = 0
+    fork: bool = False
 
 
 class ChangedFile(BaseModel):
@@ -93,6 +94,7 @@ async def fetch_pull(gh: GitHubClient, repo: str, number: int) -> PullRequest:
             draft=bool(data.get("draft", False)),
             state=str(data.get("state", "open")),
             changed_files=int(data.get("changed_files", 0)),
+            fork=_is_fork(data, repo),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise GitHubError(f"pull request {repo}#{number}: unexpected response shape") from exc
@@ -235,6 +237,15 @@ async def build_change(
     return ChangeSet(
         files=tuple(changes), skipped=tuple(skipped), base=pr.base_sha, head=pr.head_sha
     )
+
+
+def _is_fork(data: dict[str, Any], repo: str) -> bool:
+    """True when the head lives in another repository (``repo: null``: a deleted fork)."""
+    head = data["head"]
+    if "repo" not in head:
+        return False
+    head_repo = head["repo"]
+    return not isinstance(head_repo, dict) or head_repo.get("full_name") != repo
 
 
 def _file_fields(item: Any) -> dict[str, Any]:

@@ -24,8 +24,9 @@ from review_bot.config.service import ServiceConfig
 from review_bot.errors import BulkheadFull
 from review_bot.events import EventSink, NullSink
 from review_bot.findings import Finding, Review, rank_findings
+from review_bot.github.checks import post_check_run
 from review_bot.github.client import GitHubClient
-from review_bot.github.publish import post_check_run, publish_review
+from review_bot.github.posting import publish_review
 from review_bot.github.pulls import (
     GITHUB_MAX_FILES,
     PullRequest,
@@ -74,9 +75,14 @@ class RunnerDeps:
     events: EventSink = field(default_factory=NullSink)
 
 
-def job_key(repo: str, number: int, head: str, config_hash: str, nonce: str = "") -> str:
-    """The identity of one posted review: (repo, PR, head SHA, config hash[, command])."""
-    blob = "\x1f".join((repo, str(number), head, config_hash, nonce))
+def job_key(
+    repo: str, number: int, head: str, config_hash: str, nonce: str = "", *, base: str = ""
+) -> str:
+    """The identity of one posted review: (repo, PR, head SHA, config hash[, command][, base]).
+
+    The base SHA is part of it: a PR retargeted to another branch has a new diff to review.
+    """
+    blob = "\x1f".join((repo, str(number), head, config_hash, nonce, base))
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
@@ -118,14 +124,20 @@ async def _run(
     pr = await fetch_pull(gh, job.repo, job.number)
     if pr.state != "open" or (pr.draft and job.trigger == "push" and not cfg.review_drafts):
         return "skipped", None
-    if job.trigger == "push" and job.head_sha and job.head_sha != pr.head_sha:
+    if job.trigger != "command" and job.head_sha and job.head_sha != pr.head_sha:
         return "skipped", None  # the head moved on; its own delivery reviews it
+    fork = pr.fork or job.fork
+    if fork and cfg.fork_policy == "skip":
+        log.info("%s#%s: from a fork, not reviewed (fork policy skip)", job.repo, job.number)
+        return "skipped", None
     review_config = _effective_config(
         deps.base_config, await read_repo_config(gh, job.repo, pr.base_sha)
     )
+    if fork:  # no model reads a fork's text: nothing it plants can reach our credentials
+        review_config = review_config.model_copy(update={"tools_only": True})
     config_hash = _config_hash(review_config)
-    nonce = job.delivery_id if job.trigger == "command" else ""
-    key = job_key(job.repo, job.number, pr.head_sha, config_hash, nonce)
+    nonce = job.delivery_id if job.trigger in ("command", "rerun") else ""
+    key = job_key(job.repo, job.number, pr.head_sha, config_hash, nonce, base=pr.base_sha)
     if await deps.store.get(f"posted:{key}") is not None:
         return "already_posted", None
     lease = float(cfg.visibility_timeout_s)  # the broker deems the holder dead after this too
@@ -172,7 +184,7 @@ async def _review_and_post(
     state_key = f"pr:{job.repo}#{job.number}"
     previous = await _previous_state(deps.store, state_key, config_hash)
     change, carried = full, []
-    if previous is not None and job.trigger == "push":
+    if previous is not None and job.trigger == "push" and job.action != "edited":
         since = await changed_since(gh, job.repo, previous["head"], head)
         if since is not None:
             change = full.model_copy(
@@ -197,7 +209,7 @@ async def _review_and_post(
             }
         )
     result = await publish_review(
-        gh, job.repo, job.number, review, full, key=key, bot_login=deps.config.github_bot_login
+        gh, job.repo, job.number, review, full, key=key, bot_login=await gh.bot_login()
     )
     if not result.already_posted:
         await post_check_run(
@@ -207,6 +219,7 @@ async def _review_and_post(
             review,
             name=deps.config.check_run_name,
             fail_on=review_config.fail_on,
+            external_id=key,
         )
     await deps.store.put(f"posted:{key}", "1", deps.config.delivery_ttl_s)
     state = {

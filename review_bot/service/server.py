@@ -85,7 +85,7 @@ def build_app(
         deps = RunnerDeps(
             config=config,
             store=store,
-            github=github_factory(config),
+            github=github_factory(config, counter=store),
             reviewer=reviewer,
             base_config=settings.review,
             metrics=metrics,
@@ -143,7 +143,7 @@ def build_worker(
     """The Celery app with the review task registered (start it with ``worker_main``)."""
     if not config.redis_url:
         raise ConfigError("review-bot worker needs REDIS_URL (the Celery broker)")
-    github = github_factory(config)
+    config.require_github_credentials()
     sink_metrics = metrics or ServiceMetrics()
     redis_url = config.redis_url
     loop = LoopThread()
@@ -153,10 +153,11 @@ def build_worker(
         # runs on the loop thread only, and awaits nothing: no two callers can race here
         if not built:
             reviewer, close = _reviewer(settings, reviewer_spec)
+            store = RedisStore.from_url(redis_url, config.redis_prefix)
             runner_deps = RunnerDeps(
                 config=config,
-                store=RedisStore.from_url(redis_url, config.redis_prefix),
-                github=github,
+                store=store,
+                github=github_factory(config, counter=store),
                 reviewer=reviewer,
                 base_config=settings.review,
                 metrics=sink_metrics,
