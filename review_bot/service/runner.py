@@ -49,7 +49,7 @@ Reviewer = Callable[[ChangeSet, ReviewConfig, EventSink], Awaitable[Review]]
 """One review of a change: in production ``Runtime.review`` of the process's runtime
 (caching, resilience, agents, transcripts); tests fill the seam with a scripted reviewer."""
 
-JobOutcome = Literal["posted", "already_posted", "skipped"]
+JobOutcome = Literal["posted", "already_posted", "skipped", "failed"]
 _PR_STATE_TTL_S = 30 * 24 * 3600
 _SLOT_POLL_S = 1.0
 

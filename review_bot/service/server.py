@@ -24,7 +24,8 @@ from review_bot.service.celery_app import LoopThread, make_celery, register_revi
 from review_bot.service.jobs import ReviewJob
 from review_bot.service.metrics import BreakerMetricsSink, ServiceMetrics
 from review_bot.service.queue import CeleryQueue, EmbeddedQueue, JobQueue
-from review_bot.service.runner import Reviewer, RunnerDeps, run_job
+from review_bot.service.retrying import reschedule_handler
+from review_bot.service.runner import Reviewer, RunnerDeps
 from review_bot.service.store import RedisStore
 from review_bot.service.wiring import (
     github_factory,
@@ -93,7 +94,7 @@ def build_app(
         )
 
         async def handle(job: ReviewJob) -> object:
-            return await run_job(job, deps)
+            return await reschedule_handler(deps, embedded.later)(job)
 
         embedded = EmbeddedQueue(
             handle, workers=config.embedded_workers, maxsize=config.embedded_queue_size
