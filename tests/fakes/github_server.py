@@ -176,7 +176,7 @@ def create_app(gh: FakeGitHub) -> Starlette:
 
     async def dispatch(request: Request) -> Response:
         with gh.lock:
-            gh.requests.append((request.method, request.url.path))
+            gh.requests.append((request.method, request.scope["path"]))
             failure = gh.failures.popleft() if gh.failures else None
         if failure is not None:
             status, headers, body = failure
@@ -187,9 +187,9 @@ def create_app(gh: FakeGitHub) -> Starlette:
         return check_exchange(gh, request, body, await answer(request, body))
 
     async def answer(request: Request, body: Any) -> Response:
-        if m := re.fullmatch(r"/app/installations/(\d+)/access_tokens", request.url.path):
+        if m := re.fullmatch(r"/app/installations/(\d+)/access_tokens", request.scope["path"]):
             return installation_token(request, int(m.group(1)))
-        if gh.strict and request.url.path == "/app":
+        if gh.strict and request.scope["path"] == "/app":
             strict = await strict_route(gh, request, body)
             assert isinstance(strict, Response)
             return strict
@@ -221,7 +221,7 @@ def create_app(gh: FakeGitHub) -> Starlette:
         return JSONResponse({"token": token, "expires_at": stamp}, status_code=201)
 
     async def route(request: Request) -> Response:
-        path = request.url.path
+        path = request.scope["path"]
         method = request.method
         m = re.match(r"^/repos/([^/]+)/([^/]+)/(.*)$", path)
         if not m:

@@ -103,7 +103,7 @@ def move_comments(gh: FakeGitHub, repo: str, number: int, old_head: str, new_hea
     pr = gh.prs[(repo, number)]
     patches = {f["filename"]: f["patch"] for f in gh.files(pr.base, new_head)}
     for c in gh.comments.values():
-        if c["repo"] != repo or c["number"] != number or c.get("line") is None:
+        if c["repo"] != repo or c["number"] != number or not isinstance(c.get("line"), int):
             continue
         old = gh.commits[old_head].get(c["path"], "").splitlines()
         new = gh.commits[new_head].get(c["path"], "").splitlines()
@@ -114,19 +114,18 @@ def move_comments(gh: FakeGitHub, repo: str, number: int, old_head: str, new_hea
             if tag == "equal" and i1 < c["line"] <= i2:
                 moved = c["line"] - i1 + j1
         spot = {**c, "line": moved}
+        c.pop("start_line", None)
         if moved is None or position_error(patches, spot) is not None:
-            c["line"] = None
-            c.pop("start_line", None)
+            del c["line"]  # outdated (GitHub's description has no null line: it is left out)
         else:
             c["line"] = moved
-            c.pop("start_line", None)
 
 
 def secondary_limited(gh: FakeGitHub, request: Request) -> Response | None:
     """403 once more than ``writes_per_minute`` content-creating requests came this minute."""
     if gh.writes_per_minute is None or request.method not in _WRITES:
         return None
-    path = request.url.path
+    path = request.scope["path"]
     if path.startswith("/app/") or path == "/graphql":
         return None
     now = gh.clock()
@@ -151,7 +150,7 @@ async def strict_route(gh: FakeGitHub, request: Request, body: Any) -> Response 
     limited = secondary_limited(gh, request)
     if limited is not None:
         return limited
-    path, method = request.url.path, request.method
+    path, method = request.scope["path"], request.method
     if path == "/app" and method == "GET":
         return _app(gh, request)
     if path == "/graphql" and method == "POST":
@@ -303,7 +302,7 @@ def check_exchange(gh: FakeGitHub, request: Request, body: Any, response: Respon
     spec = gh.spec
     if spec is None or not isinstance(response, JSONResponse):
         return response
-    path, method = request.url.path, request.method
+    path, method = request.scope["path"], request.method
     errors = spec.check_request(method, path, body)
     data = json.loads(bytes(response.body))
     found = spec.operation(method, path)
