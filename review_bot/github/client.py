@@ -191,6 +191,11 @@ class GitHubClient:
             )
             await self._sleep(wait)
 
+    @property
+    def is_app(self) -> bool:
+        """True with App auth (check runs and their annotations are available)."""
+        return isinstance(self._auth, AppAuth)
+
     async def bot_login(self) -> str:
         """The login our reviews and comments are posted under.
 

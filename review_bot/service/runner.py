@@ -208,8 +208,16 @@ async def _review_and_post(
                 f"{pr.changed_files} files were reviewed (GitHub lists no more)."
             }
         )
+    where = "the check run's annotations" if gh.is_app else "the review's JSON or SARIF output"
     result = await publish_review(
-        gh, job.repo, job.number, review, full, key=key, bot_login=await gh.bot_login()
+        gh,
+        job.repo,
+        job.number,
+        review,
+        full,
+        key=key,
+        bot_login=await gh.bot_login(),
+        overflow_where=where,
     )
     if not result.already_posted:
         await post_check_run(
