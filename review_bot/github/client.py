@@ -155,17 +155,7 @@ class GitHubClient:
                     method, path, json=json, params=params, headers=headers
                 )
             except httpx.TransportError as exc:
-                if not safe:
-                    raise GitHubWriteUncertain(
-                        f"{method} {path}: no answer ({exc.__class__.__name__}); it may "
-                        "have been created: look before posting again",
-                        0,
-                    ) from exc
-                if attempt >= self._max_retries:
-                    raise GitHubError(
-                        f"{method} {path} failed after {attempt + 1} attempts: "
-                        f"{exc.__class__.__name__}; check GITHUB_API_URL and the network"
-                    ) from exc
+                self._no_answer(method, path, exc, safe=safe, attempt=attempt)
                 attempt += 1
                 await self._sleep(min(2.0**attempt, self._max_wait_s))
                 continue
@@ -190,6 +180,22 @@ class GitHubClient:
                 "github %s %s: %s, retrying in %.1fs", method, path, response.status_code, wait
             )
             await self._sleep(wait)
+
+    def _no_answer(
+        self, method: str, path: str, exc: httpx.TransportError, *, safe: bool, attempt: int
+    ) -> None:
+        """Raise unless the call may be sent again after a transport error."""
+        if not safe:
+            raise GitHubWriteUncertain(
+                f"{method} {path}: no answer ({exc.__class__.__name__}); it may "
+                "have been created: look before posting again",
+                0,
+            ) from exc
+        if attempt >= self._max_retries:
+            raise GitHubError(
+                f"{method} {path} failed after {attempt + 1} attempts: "
+                f"{exc.__class__.__name__}; check GITHUB_API_URL and the network"
+            ) from exc
 
     @property
     def is_app(self) -> bool:

@@ -88,10 +88,7 @@ async def publish_review(
         rejected += await post.part(batch)
     current = {f.fingerprint for f in review.findings}
     gone = [c for fp, c in existing.items() if fp not in current]
-    resolved = await resolve_threads(gh, [threads[c["id"]] for c in gone if c["id"] in threads])
-    for old in (c for c in gone if c["id"] not in threads):  # no GraphQL: say so in the body
-        await _mark_resolved(gh, repo, old, post.head)
-        resolved += 1
+    resolved = await _resolve(gh, repo, gone, threads, post.head)
 
     def render(extra: Sequence[Finding]) -> str:
         return fit_review(
@@ -248,6 +245,21 @@ class _Poster:
             if self.ours(item) and needle in (item.get("body") or ""):
                 return dict(item)
         return None
+
+
+async def _resolve(
+    gh: GitHubClient,
+    repo: str,
+    gone: list[dict[str, Any]],
+    threads: dict[int, str],
+    head: str,
+) -> int:
+    """Resolve the threads of fixed findings (or, without GraphQL, say so in the comment)."""
+    resolved = await resolve_threads(gh, [threads[c["id"]] for c in gone if c["id"] in threads])
+    for old in (c for c in gone if c["id"] not in threads):
+        await _mark_resolved(gh, repo, old, head)
+        resolved += 1
+    return resolved
 
 
 async def _mark_resolved(gh: GitHubClient, repo: str, old: dict[str, Any], head: str) -> None:

@@ -23,7 +23,7 @@ from review_bot.config.models import ReviewConfig
 from review_bot.config.service import ServiceConfig
 from review_bot.errors import BulkheadFull
 from review_bot.events import EventSink, NullSink
-from review_bot.findings import Finding, Review, rank_findings
+from review_bot.findings import Finding, Review, Severity, rank_findings
 from review_bot.github.checks import post_check_run
 from review_bot.github.client import GitHubClient
 from review_bot.github.posting import publish_review
@@ -208,6 +208,28 @@ async def _review_and_post(
                 f"{pr.changed_files} files were reviewed (GitHub lists no more)."
             }
         )
+    posted = await _publish(job, deps, gh, review, full, fail_on=review_config.fail_on, key=key)
+    await deps.store.put(f"posted:{key}", "1", deps.config.delivery_ttl_s)
+    state = {
+        "head": head,
+        "config_hash": config_hash,
+        "findings": [f.model_dump(mode="json") for f in review.findings],
+    }
+    await deps.store.put(state_key, json.dumps(state), _PR_STATE_TTL_S)
+    return review if posted else None
+
+
+async def _publish(
+    job: ReviewJob,
+    deps: RunnerDeps,
+    gh: GitHubClient,
+    review: Review,
+    full: ChangeSet,
+    *,
+    fail_on: Severity,
+    key: str,
+) -> bool:
+    """Post the review and its check run; False when this job's review was already there."""
     where = "the check run's annotations" if gh.is_app else "the review's JSON or SARIF output"
     result = await publish_review(
         gh,
@@ -219,24 +241,18 @@ async def _review_and_post(
         bot_login=await gh.bot_login(),
         overflow_where=where,
     )
-    if not result.already_posted:
-        await post_check_run(
-            gh,
-            job.repo,
-            head,
-            review,
-            name=deps.config.check_run_name,
-            fail_on=review_config.fail_on,
-            external_id=key,
-        )
-    await deps.store.put(f"posted:{key}", "1", deps.config.delivery_ttl_s)
-    state = {
-        "head": head,
-        "config_hash": config_hash,
-        "findings": [f.model_dump(mode="json") for f in review.findings],
-    }
-    await deps.store.put(state_key, json.dumps(state), _PR_STATE_TTL_S)
-    return None if result.already_posted else review
+    if result.already_posted:
+        return False
+    await post_check_run(
+        gh,
+        job.repo,
+        full.head or "",
+        review,
+        name=deps.config.check_run_name,
+        fail_on=fail_on,
+        external_id=key,
+    )
+    return True
 
 
 async def _previous_state(store: StateStore, key: str, config_hash: str) -> dict[str, Any] | None:
