@@ -198,6 +198,15 @@ class GitHubClient:
             ) from exc
 
     @property
+    def graphql_url(self) -> str:
+        """GitHub's GraphQL endpoint: ``/graphql`` on github.com, ``/api/graphql`` on GHES
+        (whose REST root is ``/api/v3``)."""
+        base = str(self._http.base_url).rstrip("/")
+        if base.endswith("/api/v3"):
+            return base.removesuffix("/v3") + "/graphql"
+        return base + "/graphql"
+
+    @property
     def is_app(self) -> bool:
         """True with App auth (check runs and their annotations are available)."""
         return isinstance(self._auth, AppAuth)

@@ -38,7 +38,7 @@ async def _graphql(
 ) -> dict[str, Any]:
     response = await gh.request(
         "POST",
-        "/graphql",
+        gh.graphql_url,
         json={"query": query, "variables": variables},
         idempotent=True if read else None,
     )

@@ -45,12 +45,15 @@ class Clock:
 
 @contextmanager
 def strict_github(
-    spec: GitHubSpec | None, keys: tuple[str, str], **state: Any
+    spec: GitHubSpec, keys: tuple[str, str], **state: Any
 ) -> Iterator[tuple[FakeGitHub, str]]:
-    """The strict fake, checked against the description when ``spec`` is given."""
+    """The strict fake; every request and answer of the block must match GitHub's
+    OpenAPI description (checked on leaving it)."""
     gh = FakeGitHub(strict=True, spec=spec, app_id=APP_ID, app_public_key=keys[1], **state)
     with serve_fake_github(gh) as url:
         yield gh, url
+    assert gh.spec_checked > 0
+    assert gh.spec_errors == [], gh.spec_errors[:5]
 
 
 def app_client(

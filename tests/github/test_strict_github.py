@@ -80,10 +80,12 @@ async def _reviewer_with_skips(change, config, events):
     return review.model_copy(update={"skipped": skips})
 
 
-async def test_a_1000_file_deletion_gets_one_review_within_limits_and_one_check_run(keys) -> None:
+async def test_a_1000_file_deletion_gets_one_review_within_limits_and_one_check_run(
+    spec, keys
+) -> None:
     clock = Clock()
     vendored = {f"vendor/lib/module_{i:04d}_with_a_long_name.py": f"x = {i}\n" for i in range(1000)}
-    with strict_github(None, keys) as (gh, url):
+    with strict_github(spec, keys) as (gh, url):
         gh.add_commit(sha("base"), {**BASE_TREE, **vendored})
         gh.add_commit(sha("head1"), HEAD_TREE)
         gh.open_pr(REPO, 7, base=sha("base"), head=sha("head1"))
@@ -118,9 +120,9 @@ async def test_100_findings_go_out_in_reviews_of_30_and_annotations_of_50(spec, 
     assert gh.spec_errors == []
 
 
-async def test_the_write_budget_paces_writes_under_the_secondary_limit(keys) -> None:
+async def test_the_write_budget_paces_writes_under_the_secondary_limit(spec, keys) -> None:
     clock = Clock()
-    with strict_github(None, keys, writes_per_minute=3, clock=clock) as (gh, url):
+    with strict_github(spec, keys, writes_per_minute=3, clock=clock) as (gh, url):
         gh.add_commit(sha("base"), BASE_TREE)
         gh.add_commit(sha("head1"), {**BASE_TREE, "many.py": eval_lines(100)})
         gh.open_pr(REPO, 7, base=sha("base"), head=sha("head1"))
@@ -140,9 +142,9 @@ async def test_the_write_budget_paces_writes_under_the_secondary_limit(keys) -> 
     assert any(s > 1 for s in clock.slept)  # waited for the next minute, on the clock
 
 
-async def test_a_502_after_the_review_was_created_gives_one_review(keys) -> None:
+async def test_a_502_after_the_review_was_created_gives_one_review(spec, keys) -> None:
     clock = Clock()
-    with strict_github(None, keys, fail_after_create=1) as (gh, url):
+    with strict_github(spec, keys, fail_after_create=1) as (gh, url):
         gh.add_commit(sha("base"), BASE_TREE)
         gh.add_commit(sha("head1"), HEAD_TREE)
         gh.open_pr(REPO, 7, base=sha("base"), head=sha("head1"))
@@ -153,9 +155,9 @@ async def test_a_502_after_the_review_was_created_gives_one_review(keys) -> None
     assert len(gh.check_runs) == 1
 
 
-async def test_submitted_too_quickly_is_waited_out_not_taken_for_a_bad_position(keys) -> None:
+async def test_submitted_too_quickly_is_waited_out_not_taken_for_a_bad_position(spec, keys) -> None:
     clock = Clock()
-    with strict_github(None, keys, too_quickly=1) as (gh, url):
+    with strict_github(spec, keys, too_quickly=1) as (gh, url):
         gh.add_commit(sha("base"), BASE_TREE)
         gh.add_commit(sha("head1"), HEAD_TREE)
         gh.open_pr(REPO, 7, base=sha("base"), head=sha("head1"))
@@ -165,7 +167,7 @@ async def test_submitted_too_quickly_is_waited_out_not_taken_for_a_bad_position(
     assert 60.0 in clock.slept
 
 
-async def test_a_push_of_more_than_300_files_re_reviews_every_changed_file(keys) -> None:
+async def test_a_push_of_more_than_300_files_re_reviews_every_changed_file(spec, keys) -> None:
     clock = Clock()
     seen: list[set[str]] = []
 
@@ -178,7 +180,7 @@ async def test_a_push_of_more_than_300_files_re_reviews_every_changed_file(keys)
 
     many = {f"pkg/m{i:03d}.py": f"x = {i}\n" for i in range(350)}
     changed = {path: text + "y = 1\n" for path, text in many.items()}
-    with strict_github(None, keys) as (gh, url):
+    with strict_github(spec, keys) as (gh, url):
         gh.add_commit(sha("base"), {**BASE_TREE, **many})
         gh.add_commit(sha("head1"), {**HEAD_TREE, **many})
         gh.add_commit(sha("head2"), {**HEAD_TREE, **changed})
@@ -193,10 +195,10 @@ async def test_a_push_of_more_than_300_files_re_reviews_every_changed_file(keys)
 
 
 @pytest.mark.parametrize("path", ["src/c#d.py", "q?x=1.py", "p%41.py", "ünï/cödé.py", "a b.py"])
-async def test_paths_with_url_special_characters_are_fetched_right(keys, path: str) -> None:
+async def test_paths_with_url_special_characters_are_fetched_right(spec, keys, path: str) -> None:
     clock = Clock()
     text = f"# {path}\nvalue = eval('1')\n"
-    with strict_github(None, keys) as (gh, url):
+    with strict_github(spec, keys) as (gh, url):
         gh.add_commit(sha("base"), BASE_TREE)
         gh.add_commit(sha("head1"), {**BASE_TREE, path: text})
         gh.open_pr(REPO, 7, base=sha("base"), head=sha("head1"))
@@ -210,10 +212,10 @@ async def test_paths_with_url_special_characters_are_fetched_right(keys, path: s
     assert change.file(path).new_content == text
 
 
-async def test_a_foreign_comment_carrying_our_marker_is_left_alone(keys) -> None:
+async def test_a_foreign_comment_carrying_our_marker_is_left_alone(spec, keys) -> None:
     clock = Clock()
     head2 = {**HEAD_TREE, "util.py": BASE_TREE["util.py"]}  # util.py's finding is fixed
-    with strict_github(None, keys) as (gh, url):
+    with strict_github(spec, keys) as (gh, url):
         gh.add_commit(sha("base"), BASE_TREE)
         gh.add_commit(sha("head1"), HEAD_TREE)
         gh.add_commit(sha("head2"), head2)
@@ -238,9 +240,9 @@ async def test_a_foreign_comment_carrying_our_marker_is_left_alone(keys) -> None
     assert gh.deleted_comments == []
 
 
-async def test_re_run_of_the_check_run_reviews_again(keys) -> None:
+async def test_re_run_of_the_check_run_reviews_again(spec, keys) -> None:
     clock = Clock()
-    with strict_github(None, keys) as (gh, url):
+    with strict_github(spec, keys) as (gh, url):
         gh.add_commit(sha("base"), BASE_TREE)
         gh.add_commit(sha("head1"), HEAD_TREE)
         gh.open_pr(REPO, 7, base=sha("base"), head=sha("head1"))
@@ -254,13 +256,13 @@ async def test_re_run_of_the_check_run_reviews_again(keys) -> None:
     assert len(gh.comments) == 2
 
 
-async def test_a_token_without_app_auth_falls_back_to_a_commit_status(keys) -> None:
+async def test_a_token_without_app_auth_falls_back_to_a_commit_status(spec, keys) -> None:
     from pydantic import SecretStr
 
     from review_bot.config.service import ServiceConfig
     from review_bot.service.wiring import github_factory
 
-    with strict_github(None, keys) as (gh, url):
+    with strict_github(spec, keys) as (gh, url):
         gh.add_commit(sha("base"), BASE_TREE)
         gh.add_commit(sha("head1"), HEAD_TREE)
         gh.open_pr(REPO, 7, base=sha("base"), head=sha("head1"))

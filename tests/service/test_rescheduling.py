@@ -19,9 +19,15 @@ from review_bot.service.jobs import ReviewJob
 from review_bot.service.queue import EmbeddedQueue
 from review_bot.service.retrying import GiveUp, Reschedule, decide, reschedule_handler
 from review_bot.service.runner import RunnerDeps, run_job
+from tests.fakes.github_spec import GitHubSpec, load_spec
 from tests.github.helpers import rsa_key_pair
 from tests.github.strict_helpers import Clock, app_deps, job, strict_github
 from tests.service.helpers import BASE_TREE, HEAD_TREE, REPO, sha
+
+
+@pytest.fixture(scope="session")
+def spec() -> GitHubSpec:
+    return load_spec()
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +53,10 @@ def _setup(gh: Any) -> None:
     gh.open_pr(REPO, 7, base=sha("base"), head=sha("head1"))
 
 
-async def test_a_reset_10_minutes_away_reschedules_the_job_and_it_then_posts(keys) -> None:
+async def test_a_reset_10_minutes_away_reschedules_the_job_and_it_then_posts(spec, keys) -> None:
     clock = Clock()
     scheduled: list[tuple[float, Any]] = []
-    with strict_github(None, keys) as (gh, url):
+    with strict_github(spec, keys) as (gh, url):
         _setup(gh)
         deps = app_deps(url, keys, clock)
         await _warm(deps)
@@ -80,9 +86,9 @@ async def test_a_reset_10_minutes_away_reschedules_the_job_and_it_then_posts(key
     assert gh.check_runs[0]["conclusion"] == "failure"  # the review's own (an eval finding)
 
 
-async def test_past_the_total_delay_the_job_ends_with_a_failing_check_run(keys) -> None:
+async def test_past_the_total_delay_the_job_ends_with_a_failing_check_run(spec, keys) -> None:
     clock = Clock()
-    with strict_github(None, keys) as (gh, url):
+    with strict_github(spec, keys) as (gh, url):
         _setup(gh)
         deps = app_deps(url, keys, clock, max_reschedule_s=900)
         await _warm(deps)
@@ -113,10 +119,10 @@ def test_decide_reschedules_for_the_reset_and_backs_off_on_5xx() -> None:
     assert isinstance(decide(j, GitHubStatusError("no", 404), 3600), GiveUp)
 
 
-def test_the_celery_task_retries_with_the_reset_as_countdown(keys) -> None:
+def test_the_celery_task_retries_with_the_reset_as_countdown(spec, keys) -> None:
     clock = Clock()
     loop = LoopThread()
-    with strict_github(None, keys) as (gh, url):
+    with strict_github(spec, keys) as (gh, url):
         _setup(gh)
         deps = app_deps(url, keys, clock)
         loop.run(_warm(deps))
@@ -145,14 +151,14 @@ def test_the_celery_task_retries_with_the_reset_as_countdown(keys) -> None:
     assert gh.reviews == []
 
 
-async def test_a_fork_is_reviewed_by_the_tools_only(keys) -> None:
+async def test_a_fork_is_reviewed_by_the_tools_only(spec, keys) -> None:
     seen: list[bool] = []
 
     async def reviewer(change: ChangeSet, config: ReviewConfig, events: EventSink) -> Review:
         seen.append(config.tools_only)
         return Review(mode="tools-only", findings=(), summary="ok", stats=ReviewStats())
 
-    with strict_github(None, keys) as (gh, url):
+    with strict_github(spec, keys) as (gh, url):
         _setup(gh)
         gh.prs[(REPO, 7)].head_repo = "mallory/widgets"
         assert await run_job(job(sha("head1")), app_deps(url, keys, Clock(), reviewer)) == "posted"
