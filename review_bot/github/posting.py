@@ -78,7 +78,7 @@ async def publish_review(
     inline = [(f, spot) for f, spot in placed if spot is not None]
     outside = [f for f, spot in placed if spot is None]
     existing, threads = await post.existing_comments()
-    fresh, updated = await post.keep_placed(inline, existing)
+    fresh, updated, superseded = await post.keep_placed(inline, existing)
     batches = [
         fresh[i : i + COMMENTS_PER_REVIEW] for i in range(0, len(fresh), COMMENTS_PER_REVIEW)
     ]
@@ -87,7 +87,7 @@ async def publish_review(
     for batch in batches:
         rejected += await post.part(batch)
     current = {f.fingerprint for f in review.findings}
-    gone = [c for fp, c in existing.items() if fp not in current]
+    gone = [c for fp, c in existing.items() if fp not in current] + superseded
     resolved = await _resolve(gh, repo, gone, threads, post.head)
 
     def render(extra: Sequence[Finding]) -> str:
@@ -131,23 +131,25 @@ class _Poster:
 
     async def keep_placed(
         self, inline: list[tuple[Finding, Spot]], existing: dict[str, dict[str, Any]]
-    ) -> tuple[list[tuple[Finding, Spot]], int]:
+    ) -> tuple[list[tuple[Finding, Spot]], int, list[dict[str, Any]]]:
         """Keep each comment GitHub still shows on the diff (it moves comments with their
-        line), editing it when its text changed; the findings that need a new comment, and
-        how many were edited."""
+        line), editing it when its text changed. Returns the findings that need a new
+        comment, how many were edited, and the outdated comments the new ones replace."""
         fresh: list[tuple[Finding, Spot]] = []
+        superseded: list[dict[str, Any]] = []
         updated = 0
         for finding, spot in inline:
             old = existing.get(finding.fingerprint)
             if old is None or old.get("line") is None or old.get("path") != spot["path"]:
                 fresh.append((finding, spot))
+                superseded += [old] if old is not None else []
                 continue
             body = fit_comment(finding, comment_body)
             if old.get("body") != body:
                 path = f"/repos/{self.repo}/pulls/comments/{old['id']}"
                 await self.gh.request("PATCH", path, json={"body": body})
                 updated += 1
-        return fresh, updated
+        return fresh, updated, superseded
 
     async def existing_comments(self) -> tuple[dict[str, dict[str, Any]], dict[int, str]]:
         """Our live comments by fingerprint (not in resolved threads), and the unresolved
@@ -162,7 +164,9 @@ class _Poster:
             thread = threads.get(comment["id"])
             if match is None or match.group(2) or (thread is not None and thread[1]):
                 continue  # marked resolved, or its thread is resolved
-            existing.setdefault(match.group(1), comment)
+            kept = existing.get(match.group(1))
+            if kept is None or (kept.get("line") is None and comment.get("line") is not None):
+                existing[match.group(1)] = comment  # a comment still on the diff wins
             if thread is not None:
                 open_threads[comment["id"]] = thread[0]
         return existing, open_threads

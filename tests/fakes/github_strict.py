@@ -116,9 +116,17 @@ def move_comments(gh: FakeGitHub, repo: str, number: int, old_head: str, new_hea
         spot = {**c, "line": moved}
         c.pop("start_line", None)
         if moved is None or position_error(patches, spot) is not None:
-            del c["line"]  # outdated (GitHub's description has no null line: it is left out)
+            outdate(c)
         else:
             c["line"] = moved
+
+
+def outdate(comment: dict[str, Any]) -> None:
+    """Mark a review comment outdated: its answers carry no ``line`` (the description has
+    no null line, so it is left out rather than filled from the example)."""
+    comment.pop("line", None)
+    comment.pop("start_line", None)
+    comment["_outdated"] = True
 
 
 def secondary_limited(gh: FakeGitHub, request: Request) -> Response | None:
@@ -320,7 +328,15 @@ def check_exchange(gh: FakeGitHub, request: Request, body: Any, response: Respon
 
 
 def _normalise(data: Any) -> Any:
-    """Fix what GitHub's own examples get wrong against its schemas."""
-    if isinstance(data, dict) and isinstance(data.get("requested_teams"), list):
-        data["requested_teams"] = []
+    """Fix what GitHub's own examples get wrong against its schemas; outdated comments
+    lose the line the example lent them."""
+    if isinstance(data, list):
+        return [_normalise(item) for item in data]
+    if isinstance(data, dict):
+        if isinstance(data.get("requested_teams"), list):
+            data["requested_teams"] = []
+        if data.pop("_outdated", False):
+            for key in ("line", "start_line", "original_start_line", "start_side"):
+                data.pop(key, None)
+            data.pop("position", None)
     return data

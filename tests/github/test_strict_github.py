@@ -277,3 +277,30 @@ async def test_a_token_without_app_auth_falls_back_to_a_commit_status(spec, keys
     assert gh.check_runs == []
     assert [(s["state"], s["context"]) for s in gh.statuses] == [("failure", "review-bot")]
     assert len(gh.reviews) == 1
+
+
+async def test_an_outdated_comment_is_replaced_once_and_its_thread_resolved(spec, keys) -> None:
+    from review_bot.change import from_files
+    from review_bot.config.models import ReviewConfig
+    from review_bot.github.posting import publish_review
+    from review_bot.pipeline import Services
+    from tests.fakes.github_strict import outdate
+    from tests.service import fake_reviewer
+
+    change = from_files(BASE_TREE, HEAD_TREE).model_copy(update={"head": sha("head1")})
+    review = await fake_reviewer.review(change, ReviewConfig(), Services())
+    with strict_github(spec, keys) as (gh, url):
+        gh.add_commit(sha("base"), BASE_TREE)
+        gh.add_commit(sha("head1"), HEAD_TREE)
+        gh.open_pr(REPO, 7, base=sha("base"), head=sha("head1"))
+        async with app_client(url, keys, Clock()) as client:
+            await publish_review(client, REPO, 7, review, change, key="k1", bot_login=BOT)
+            old = next(c for c in gh.comments.values() if c["path"] == "app.py")
+            outdate(old)  # as GitHub does when the line is gone from the diff
+            again = await publish_review(client, REPO, 7, review, change, key="k2", bot_login=BOT)
+            third = await publish_review(client, REPO, 7, review, change, key="k3", bot_login=BOT)
+    app_comments = [c for c in gh.comments.values() if c["path"] == "app.py"]
+    assert len(app_comments) == 2  # the outdated one (kept, with any replies) and its successor
+    assert (again.created, again.resolved) == (1, 1)
+    assert f"T_{old['id']}" in gh.resolved_threads
+    assert (third.created, third.resolved, third.updated) == (0, 0, 0)
