@@ -33,8 +33,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "serve",
         help="run the GitHub webhook service",
         description="Serve POST /webhooks/github, /health, /ready and /metrics. Settings come "
-        "from GITHUB_WEBHOOK_SECRET, GITHUB_TOKEN or GITHUB_APP_ID+GITHUB_APP_PRIVATE_KEY, "
-        "GITHUB_API_URL, REDIS_URL and REVIEW_BOT_QUEUE (embedded|celery).",
+        "from GITHUB_WEBHOOK_SECRET, GITHUB_TOKEN+GITHUB_BOT_LOGIN or "
+        "GITHUB_APP_ID+GITHUB_APP_PRIVATE_KEY, GITHUB_API_URL, REDIS_URL, REVIEW_BOT_QUEUE "
+        "(embedded|celery) and REVIEW_BOT_FORK_POLICY (tools-only|skip).",
     )
     parser.add_argument(
         "--host", default=DEFAULT_HOST, help=f"bind address (default {DEFAULT_HOST})"
