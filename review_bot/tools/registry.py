@@ -183,6 +183,7 @@ def _collect(results: Sequence[AnalyzerResult], skipped: list[Skip]) -> ToolPhas
     for result in results:
         run = result.run
         findings.extend(result.findings)
+        skipped.extend(result.file_skips)
         if run.status == "skipped":
             skipped.append(Skip(kind="tool", name=run.tool, reason=run.reason))
         elif run.status == "failed":
