@@ -80,9 +80,7 @@ def _is_std(path: str) -> bool:
     return path == "C" or "." not in path.split("/", 1)[0]
 
 
-def _unresolved(
-    imports: Mapping[str, set[str]], module: str
-) -> dict[str, str]:
+def _unresolved(imports: Mapping[str, set[str]], module: str) -> dict[str, str]:
     """Package dirs that cannot be type-checked in the copy, with the reason."""
     bad: dict[str, str] = {}
     internal: dict[str, set[str]] = {d: set() for d in imports}
