@@ -56,6 +56,7 @@ def go_env(cache: Path) -> dict[str, str]:
         "GOCACHE": str(cache / "build"),
         "GOPATH": str(cache / "gopath"),
         "GOMODCACHE": str(cache / "gopath" / "pkg" / "mod"),
+        "XDG_CACHE_HOME": str(cache / "xdg"),  # staticcheck keeps its facts there
     }
 
 
@@ -126,18 +127,28 @@ def _go_files(workdir: Path) -> dict[str, str]:
 
 
 def prepare_module(
-    workdir: Path, private: Path, batch: Iterable[str], go_version: str | None
+    workdir: Path,
+    private: Path,
+    batch: Iterable[str],
+    go_version: str | None,
+    shared_cache: Path | None = None,
 ) -> GoModule:
     """Copy the change's Go files from ``workdir`` into ``private``/src with our go.mod.
 
     Whole package dirs are copied (a cached file's siblings are still needed to type-check
     the batch), and only ``.go`` files: a repo's ``staticcheck.conf``, ``go.work``,
-    ``vendor/modules.txt`` or ``.golangci.yml`` never reach the tools.
+    ``vendor/modules.txt`` or ``.golangci.yml`` never reach the tools. ``shared_cache`` (the
+    tools config's ``cache_dir``/go) keeps the build caches between runs; Go's caches are
+    content-addressed and safe for concurrent use, and type-checking runs no reviewed code.
     """
     root = private / SOURCE_DIR
     cache = private / "cache"
     root.mkdir(parents=True)
-    cache.mkdir()
+    if shared_cache is None:
+        cache.mkdir()
+    else:
+        shared_cache.mkdir(parents=True, exist_ok=True, mode=0o700)
+        cache.symlink_to(shared_cache, target_is_directory=True)
     files = _go_files(workdir)
     try:
         go_mod = (workdir / "go.mod").read_text(encoding="utf-8", errors="replace")

@@ -143,7 +143,10 @@ class _GoAnalyzer(CommandAnalyzer):
             return self._result("skipped", paths, reason=f"go not found: {_MISSING_HINT}")
         private = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="review-bot-go-"))
         try:
-            module = await asyncio.to_thread(prepare_module, workdir, private, paths, go_version)
+            shared = config.cache_dir / "go" if config.cache_dir is not None else None
+            module = await asyncio.to_thread(
+                prepare_module, workdir, private, paths, go_version, shared
+            )
             skips = [
                 Skip(kind="file", name=f.path, reason=f"{self.name}: package not checked: {why}")
                 for f in files
