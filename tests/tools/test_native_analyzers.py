@@ -74,9 +74,7 @@ func Dump(c Cache, n int) {
 """
 GO_THIRD_PARTY = 'package api\n\nimport "github.com/pkg/errors"\n\nvar E = errors.New("x")\n'
 GO_SIBLING = "package half\n\nfunc F() int { return helperInAnUnchangedFile() }\n"
-GO_USES_API = (
-    'package web\n\nimport "example.com/shop/api"\n\nvar _ = api.E\n'
-)
+GO_USES_API = 'package web\n\nimport "example.com/shop/api"\n\nvar _ = api.E\n'
 GO_HOSTILE = [
     added_file("go.mod", "module example.com/shop\n\ngo 1.99\n\ntoolchain go1.99.0\n"),
     added_file("go.work", "go 1.99\n\nuse ./nowhere\n"),
@@ -163,7 +161,9 @@ jobs:
       - run: echo ${{ matrix.nope }}
 """
 WORKFLOW_HOSTILE = [
-    added_file(".github/actionlint.yaml", "paths:\n  .github/workflows/ci.yml:\n    ignore: ['.+']\n"),
+    added_file(
+        ".github/actionlint.yaml", "paths:\n  .github/workflows/ci.yml:\n    ignore: ['.+']\n"
+    ),
     added_file(".github/zizmor.yml", "rules:\n  template-injection:\n    disable: true\n"),
     added_file("zizmor.yml", "rules:\n  dangerous-triggers:\n    disable: true\n"),
 ]
@@ -257,7 +257,9 @@ async def test_eslint_security_plugins_by_absolute_path_never_the_repos(
     analyzer = EslintAnalyzer()
     _require(analyzer, "npm install eslint@9 and the plugins")
     marker = workdir.parent / "repo-plugin-ran"
-    evil = f"require('fs').writeFileSync({str(marker)!r}, 'x');\nmodule.exports = {{rules: {{}}}};\n"
+    evil = (
+        f"require('fs').writeFileSync({str(marker)!r}, 'x');\nmodule.exports = {{rules: {{}}}};\n"
+    )
     hostile = [
         added_file("node_modules/eslint-plugin-security/package.json", '{"main": "index.js"}'),
         added_file("node_modules/eslint-plugin-security/index.js", evil),
