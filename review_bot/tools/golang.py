@@ -291,7 +291,8 @@ class StaticcheckAnalyzer(_GoAnalyzer):
             )
 
         findings = self.findings_from(items, read, "diagnostic")
-        return findings, skips
+        # one skip per file, with the package's first type error
+        return findings, list({skip.name: skip for skip in reversed(skips)}.values())[::-1]
 
 
 def _json_objects(text: str) -> list[dict[str, Any]]:

@@ -30,6 +30,8 @@ _RULES: dict[str, Rule] = {
     "DL3002": ("medium", "security", ("CWE-250",)),  # last USER is root
     "DL3004": ("low", "security", ("CWE-250",)),  # sudo in RUN
     "DL3026": ("medium", "security", ("CWE-829",)),  # image from an untrusted registry
+    "DL3006": ("low", "security", ("CWE-1104",)),  # base image without a tag
+    "DL3007": ("low", "security", ("CWE-1104",)),  # base image tagged latest
     "DL3011": _BUG,  # port outside 0-65535
     "DL3012": _BUG,  # more than one HEALTHCHECK
     "DL3021": _BUG,  # COPY of several sources to a non-directory

@@ -28,6 +28,8 @@ Rule = tuple[Severity, Category, tuple[str, ...]]
 _YAML = (".yml", ".yaml")
 _INJECTION: Rule = ("high", "security", ("CWE-78",))
 _UNTRUSTED = re.compile(r"is potentially untrusted")
+_QUOTED = re.compile(r'^"([^"]+)"')
+_BLOCK = re.compile(r":\s*[|>][-+0-9]*\s*(#.*)?$")
 _DEPRECATED = re.compile(r"\bis deprecated\b|\bdeprecated\b.*\bremoval\b", re.IGNORECASE)
 
 _ACTIONLINT_KINDS: dict[str, Rule] = {
@@ -148,7 +150,7 @@ class ActionlintAnalyzer(CommandAnalyzer):
             rule_id, (severity, category, cwe) = _actionlint_rule(kind, message)
             return self.finding(
                 path,
-                int(item["line"]),
+                _in_block(workdir / path, int(item["line"]), message),
                 severity=severity,
                 category=category,
                 rule_id=rule_id,
@@ -157,6 +159,30 @@ class ActionlintAnalyzer(CommandAnalyzer):
             )
 
         return self.findings_from(data, read, "error")
+
+
+def _in_block(file: Path, line: int, message: str) -> int:
+    """The line inside a ``run: |`` block that holds the expression a message quotes.
+
+    actionlint places errors inside a block scalar on the key's line (``run: |``), not on the
+    script line where the expression is, which is the line a reviewer (and the filter to
+    changed lines) needs.
+    """
+    quoted = _QUOTED.match(message)
+    try:
+        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return line
+    if quoted is None or not 0 < line <= len(lines) or not _BLOCK.search(lines[line - 1]):
+        return line
+    indent = len(lines[line - 1]) - len(lines[line - 1].lstrip())
+    for number in range(line + 1, len(lines) + 1):
+        text = lines[number - 1]
+        if text.strip() and len(text) - len(text.lstrip()) <= indent:
+            break  # the block ended
+        if quoted.group(1) in text:
+            return number
+    return line
 
 
 def _actionlint_rule(kind: str, message: str) -> tuple[str, Rule]:

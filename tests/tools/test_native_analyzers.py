@@ -161,6 +161,9 @@ jobs:
       # zizmor: ignore[template-injection]
       - run: echo "${{ github.event.pull_request.title }}"
       - run: echo ${{ matrix.nope }}
+      - run: |
+          echo start
+          echo "${{ github.event.pull_request.body }}"
 """
 WORKFLOW_HOSTILE = [
     added_file(
@@ -180,9 +183,15 @@ async def test_actionlint_reports_script_injection_despite_repo_config(
     files = [added_file(".github/workflows/ci.yml", WORKFLOW, "yaml")]
     result = await _run(analyzer, files, workdir, config, WORKFLOW_HOSTILE)
     by_rule = {f.rule_id: f for f in result.findings}
-    injection = by_rule["untrusted-input-in-script"]
-    assert (injection.line, injection.severity, injection.category) == (10, "high", "security")
-    assert injection.cwe == ("CWE-78",)
+    injections = [f for f in result.findings if f.rule_id == "untrusted-input-in-script"]
+    # line 14: inside the run: | block, where the expression is (actionlint says line 12)
+    assert sorted(f.line for f in injections) == [10, 14]
+    for injection in injections:
+        assert (injection.severity, injection.category, injection.cwe) == (
+            "high",
+            "security",
+            ("CWE-78",),
+        )
     assert by_rule["expression"].line == 11
     assert by_rule["expression"].category == "bug"
 
@@ -195,9 +204,9 @@ async def test_zizmor_offline_ignores_repo_config_and_ignore_comments(
     files = [added_file(".github/workflows/ci.yml", WORKFLOW, "yaml")]
     result = await _run(analyzer, files, workdir, config, WORKFLOW_HOSTILE)
     by_rule = {f.rule_id: f for f in result.findings}
-    assert by_rule["template-injection"].line == 10
-    assert by_rule["template-injection"].cwe == ("CWE-78",)
-    assert by_rule["template-injection"].severity == "high"
+    injections = [f for f in result.findings if f.rule_id == "template-injection"]
+    assert sorted(f.line for f in injections) == [10, 14]  # despite the ignore comment
+    assert {(f.severity, f.cwe) for f in injections} == {("high", ("CWE-78",))}
     assert by_rule["dangerous-triggers"].severity == "medium"
     assert "--offline" in result.run.argv
     assert all(f.category == "security" for f in result.findings)
