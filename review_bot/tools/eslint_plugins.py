@@ -30,6 +30,7 @@ class _Plugin:
     package: str
     env: str
     rules: dict[str, PluginRule]
+    rules_dir: str | None  # given: the env variable names this dir of the package
 
 
 def _table_path() -> Path:
@@ -45,20 +46,27 @@ def _table() -> tuple[bytes, tuple[_Plugin, ...]]:
             str(rule): (cast(Severity, sev), cast(Category, cat), tuple(cwe))
             for rule, (sev, cat, cwe) in spec["rules"].items()
         }
-        plugins.append(_Plugin(namespace, str(spec["package"]), str(spec["env"]), rules))
+        rules_dir = str(spec["rules_dir"]) if spec.get("rules_dir") else None
+        plugins.append(
+            _Plugin(namespace, str(spec["package"]), str(spec["env"]), rules, rules_dir)
+        )
     return raw, tuple(plugins)
 
 
 @functools.cache
-def _entry(package: Path) -> tuple[Path, bytes] | None:
-    """An npm package's entry point and ``package.json`` bytes, or None when absent."""
+def _entry(package: Path, rules_dir: str | None) -> tuple[Path, bytes] | None:
+    """An npm package's entry point (or its ``rules_dir``) and ``package.json`` bytes, or
+    None when absent."""
     try:
         raw = (package / "package.json").read_bytes()
         meta = json.loads(raw)
-        entry = package / str(meta.get("main") or "index.js")
+        main = package / str(meta.get("main") or "index.js")
     except (OSError, ValueError, AttributeError):
         return None
-    return (entry, raw) if entry.is_file() else None
+    if rules_dir is not None:
+        folder = package / rules_dir
+        return (folder, raw) if folder.is_dir() else None
+    return (main, raw) if main.is_file() else None
 
 
 @functools.cache
@@ -68,7 +76,7 @@ def installed_plugins(eslint: str) -> tuple[tuple[_Plugin, Path, bytes], ...]:
     node_modules = Path(eslint).resolve().parents[2]
     found = []
     for plugin in _table()[1]:
-        entry = _entry(node_modules / plugin.package)
+        entry = _entry(node_modules / plugin.package, plugin.rules_dir)
         if entry is not None:
             found.append((plugin, *entry))
     return tuple(found)

@@ -24,8 +24,12 @@ const PLUGIN_RULES = {};
 for (const [namespace, spec] of Object.entries(PLUGIN_TABLE)) {
   const path = process.env[spec.env];
   if (!path) continue;
-  PLUGINS[namespace] = await load(path);
-  for (const rule of Object.keys(spec.rules)) PLUGIN_RULES[`${namespace}/${rule}`] = "error";
+  const chosen = Object.keys(spec.rules);
+  // rules_dir: the path is that directory; load just the chosen rules, not the whole plugin
+  PLUGINS[namespace] = spec.rules_dir
+    ? { rules: Object.fromEntries(await Promise.all(chosen.map(async (rule) => [rule, await load(`${path}/${rule}.js`)]))) }
+    : await load(path);
+  for (const rule of chosen) PLUGIN_RULES[`${namespace}/${rule}`] = "error";
 }
 
 const RULES = {
