@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from review_bot import change as change_mod
 from review_bot.audit import open_store, record_review
+from review_bot.audit.signing import Signer
 from review_bot.cache import build_cache
 from review_bot.cache.completions import TieredCompletionCache
 from review_bot.cache.store import CacheStats
@@ -297,6 +298,7 @@ class Runtime:
         if not do_record:
             return await review(change, config, services)
         store = open_store(settings.audit.transcripts)
+        key = settings.audit.signing_key()
         return await record_review(
             change,
             config,
@@ -306,4 +308,5 @@ class Runtime:
             model_settings=model_settings(model) if agents is not None and model else None,
             fsync_on=settings.audit.fsync_on,
             bind_analyzer_call=agents_call.bind,
+            signer=Signer(*key) if key else None,
         )

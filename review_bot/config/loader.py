@@ -25,12 +25,13 @@ from review_bot.errors import ConfigError
 __all__ = ["config_file_data", "load_review_config", "validation_message"]
 
 
-def validation_message(exc: ValidationError, where: str) -> str:
-    """One readable line naming each bad key and why."""
+def validation_message(exc: ValidationError, where: str, *, show_input: bool = True) -> str:
+    """One readable line naming each bad key and why (and the value, unless it may be secret)."""
     problems = []
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        problems.append(f"{key}: {error['msg']} (got {error.get('input')!r})")
+        got = f" (got {error.get('input')!r})" if show_input else ""
+        problems.append(f"{key}: {error['msg']}{got}")
     return f"invalid configuration in {where}: " + "; ".join(problems)
 
 
