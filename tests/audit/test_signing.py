@@ -21,7 +21,10 @@ OLD_KEY = b"o" * 32
 TS = "2026-01-01T00:00:00.000000+00:00"
 
 
-def _write(directory: Path, signer: Signer | None = Signer("k1", KEY)) -> Path:
+SIGNER = Signer("k1", KEY)
+
+
+def _write(directory: Path, signer: Signer | None = SIGNER) -> Path:
     store = FileStore(directory)
     writer = TranscriptWriter.create(store, "t", now=lambda: TS)
     writer.append("review.started", {"files": ["a.py"]})
@@ -49,7 +52,6 @@ def _rechain(path: Path, datas: list[tuple[str, dict[str, Any]]]) -> None:
     path.write_text("".join(line + "\n" for line in lines))
 
 
-
 @pytest.fixture
 def keyed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REVIEW_BOT_AUDIT_KEY", KEY.decode())
@@ -59,7 +61,9 @@ def keyed(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_signed_transcript_verifies_with_the_key(tmp_path: Path, keyed: None) -> None:
     path = _write(tmp_path)
     result = verify(str(path), {"k1": KEY})
-    assert result.ok and result.signature == "valid" and result.key_id == "k1"
+    assert result.ok
+    assert result.signature == "valid"
+    assert result.key_id == "k1"
     assert main(["audit", "verify", str(path)]) == 0
 
 
@@ -69,7 +73,8 @@ def test_edited_and_rechained_fails(tmp_path: Path, keyed: None) -> None:
     datas[2] = ("review.finished", {"review": {"findings": []}})  # hide the findings
     _rechain(path, datas)  # the old signature record is kept, re-chained
     result = verify(str(path), {"k1": KEY})
-    assert result.broken == 4 and "signature" in result.reason
+    assert result.broken == 4
+    assert "signature" in result.reason
     assert main(["audit", "verify", str(path)]) == 1
 
 
@@ -82,7 +87,8 @@ def test_signature_recomputed_with_a_guessed_key_fails(tmp_path: Path, keyed: No
     head = _records(path)[-1].hash
     _rechain(path, [*datas, (SIGNATURE_TYPE, Signer("k1", b"g" * 32).signature(head))])
     result = verify(str(path), {"k1": KEY})
-    assert result.broken == 4 and "does not match key 'k1'" in result.reason
+    assert result.broken == 4
+    assert "does not match key 'k1'" in result.reason
     assert main(["audit", "verify", str(path)]) == 1
 
 
@@ -94,7 +100,9 @@ def test_signature_dropped_is_unsigned_and_refused_once_a_key_is_set(
     datas[1] = ("tool.run", {"tool": "bandit", "findings": 0})
     _rechain(path, datas)
     result = verify(str(path), {"k1": KEY})
-    assert result.intact and result.complete and result.signature == "unsigned"
+    assert result.intact
+    assert result.complete
+    assert result.signature == "unsigned"
     assert main(["audit", "verify", str(path)]) == 1
     assert main(["audit", "verify", str(path), "--allow-unsigned"]) == 0
 
@@ -114,9 +122,7 @@ def test_record_deleted_and_rechained_fails(tmp_path: Path, keyed: None) -> None
     "junk", [b"x", b"\n", b"{}", b'{"seq": 5}\n', b"garbage without newline", b"\x00\xff"]
 )
 @pytest.mark.parametrize("signed", [True, False])
-def test_any_bytes_after_the_final_record_fail(
-    tmp_path: Path, junk: bytes, signed: bool
-) -> None:
+def test_any_bytes_after_the_final_record_fail(tmp_path: Path, junk: bytes, signed: bool) -> None:
     path = _write(tmp_path, Signer("k1", KEY) if signed else None)
     assert verify(str(path), {"k1": KEY}).ok
     with path.open("ab") as handle:
@@ -133,7 +139,8 @@ def test_a_record_appended_after_the_signature_fails(tmp_path: Path) -> None:
     with path.open("a") as handle:
         handle.write(extra.line() + "\n")
     result = verify(str(path), {"k1": KEY})
-    assert result.broken == 5 and "after the transcript's signature" in result.reason
+    assert result.broken == 5
+    assert "after the transcript's signature" in result.reason
 
 
 def test_a_torn_line_after_an_unfinished_review_is_still_a_crash(tmp_path: Path) -> None:
@@ -144,7 +151,9 @@ def test_a_torn_line_after_an_unfinished_review_is_still_a_crash(tmp_path: Path)
     with (tmp_path / "t.jsonl").open("ab") as handle:
         handle.write(b'{"seq":2,"ts"')
     result = verify(str(tmp_path / "t.jsonl"))
-    assert result.intact and result.truncated and not result.complete
+    assert result.intact
+    assert result.truncated
+    assert not result.complete
 
 
 def test_rotated_keys_still_verify(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -212,7 +221,8 @@ async def test_a_recorded_review_is_signed_and_carries_its_final_hash(tmp_path: 
         change, config, Services(), store, transcript_id="r", signer=Signer("k1", KEY)
     )
     result = verify((store, "r"), {"k1": KEY})
-    assert result.ok and result.signature == "valid"
+    assert result.ok
+    assert result.signature == "valid"
     assert review.transcript_hash == result.head
     assert json.loads(render(review, "json", change))["transcript_hash"] == result.head
     sarif = json.loads(render(review, "sarif", change))
@@ -271,4 +281,5 @@ async def test_the_runtime_signs_with_the_configured_key(tmp_path: Path) -> None
         await runtime.aclose()
     assert review.transcript is not None
     result = verify(review.transcript, {"file-key": KEY})
-    assert result.signature == "valid" and review.transcript_hash == result.head
+    assert result.signature == "valid"
+    assert review.transcript_hash == result.head
