@@ -114,7 +114,8 @@ _OWN_PATTERNS: tuple[_Pattern, ...] = (
     _Pattern(
         "env-value",
         re.compile(
-            rf"(?m)^[+\- ]?[ \t]*(?:export[ \t]+)?{_ENV_NAME}[ \t]*=[ \t]*(['\"]?)([^\s'\"#]+)\1"
+            rf"(?m)^[+\- ]?[ \t]*(?:(?:#|//|;|--)[ \t]*)?(?:export[ \t]+)?{_ENV_NAME}[ \t]*=[ \t]*"
+            r"(['\"]?)([^\s'\"#]+)\1"
         ),
         group=2,
         min_length=MIN_ENV_LENGTH,
@@ -171,7 +172,7 @@ _KEYWORD_DETECTOR = KeywordDetector()
 _KEYWORD_HINT = re.compile(r"(?i)key|pass|pwd|secret|contras|token|auth|cred")
 # a token fragment starting a line (after a diff marker, `+` and an opening quote)
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-")
-_HEAD = re.compile(r"[+\- ]?[ \t]*\+?[ \t]*[\"']?([A-Za-z0-9+/=_-]+)")
+_HEAD = re.compile(r"[+\- ]?[ \t]*\+?[ \t]*([\"']?)([A-Za-z0-9+/=_-]+)")
 
 
 def _entropy(value: str) -> float:
@@ -237,18 +238,19 @@ def _keyword_hits(text: str, filename: str) -> Iterator[Hit]:
         offset += len(line) + 1
 
 
-def _tail(line: str) -> tuple[int, int]:
-    """Where the token fragment ending ``line`` ends, and its length (before a closing
-    quote, a ``+`` or a ``\\`` continuation)."""
+def _tail(line: str) -> tuple[int, int, bool]:
+    """Where the token fragment ending ``line`` ends, its length (before a closing quote, a
+    ``+`` or a ``\\`` continuation), and whether a quote closed it."""
     end = len(line.rstrip(" \t\r\\"))
     if line[:end].endswith("+") and line[: end - 1].rstrip(" \t")[-1:] in ("'", '"'):
         end = len(line[: end - 1].rstrip(" \t"))
-    if line[:end].endswith(("'", '"')):
+    quoted = line[:end].endswith(("'", '"'))
+    if quoted:
         end -= 1
     start = end
     while start > 0 and line[start - 1] in _TOKEN_CHARS:
         start -= 1
-    return end, end - start
+    return end, end - start, quoted
 
 
 def _seams(text: str) -> Iterator[tuple[int, int, int, int]]:
@@ -259,15 +261,16 @@ def _seams(text: str) -> Iterator[tuple[int, int, int, int]]:
     for first, second in itertools.pairwise(lines):
         start = offset
         offset += len(first) + 1
-        tail_end, tail_len = _tail(first)
+        tail_end, tail_len, quoted = _tail(first)
         head = _HEAD.match(second)
-        if head is None:
+        # a closed string continues only in an opened one ("ab" "cd"), a bare token bare
+        if head is None or bool(head.group(1)) != quoted:
             continue
-        head_len = len(head.group(1))
+        head_len = len(head.group(2))
         if min(tail_len, head_len) < MIN_SPLIT_FRAGMENT or tail_len + head_len < MIN_SPLIT_TOKEN:
             continue
         tail_end += start
-        yield start, tail_end, offset + head.start(1), offset + len(second)
+        yield start, tail_end, offset + head.start(2), offset + len(second)
 
 
 def _split_hits(text: str) -> Iterator[Hit]:
