@@ -319,6 +319,7 @@ def _assemble(
     fetch_new: Callable[[Sequence[ParsedFile]], Contents],
     fetch_old: Callable[[Sequence[ParsedFile]], Contents] | None,
     limits: ChangeLimits,
+    *,
     tree: Path | None = None,
     require_content: bool = False,
     **shas: str | None,
@@ -423,7 +424,14 @@ def from_diff(
             return {f.path: f.added_content for f in files if f.added_content is not None}
         return _read_tree(Path(tree), [f.path for f in files], limits.max_file_bytes)
 
-    return _assemble(parsed, fetch, None, limits, tree=None if tree is None else Path(tree))
+    return _assemble(
+        parsed,
+        fetch,
+        None,
+        limits,
+        tree=None if tree is None else Path(tree),
+        require_content=tree is not None,
+    )
 
 
 def from_files(

@@ -68,13 +68,16 @@ def load_review_config(
         data: already parsed file content (skips reading ``path``).
     """
     raw = dict(data if data is not None else config_file_data(path, env))
-    section = dict(raw.get("review", {}))
+    where = str(path) if path else "the configuration"
+    review = raw.get("review", {})
+    if not isinstance(review, Mapping):
+        raise ConfigError(f"[review] in {where} must be a table, got {review!r}")
+    section = dict(review)
     for key, value in (overrides or {}).items():
         if isinstance(value, Mapping) and isinstance(section.get(key), Mapping):
             section[key] = {**section[key], **value}
         else:
             section[key] = value
-    where = str(path) if path else "the configuration"
     try:
         return ReviewConfig.model_validate(section)
     except ValidationError as exc:
