@@ -34,7 +34,7 @@ from detect_secrets.plugins.high_entropy_strings import (
 )
 from detect_secrets.plugins.keyword import KeywordDetector
 
-__all__ = ["Hit", "detect"]
+__all__ = ["OWN_KINDS", "Hit", "detect", "own_hits"]
 
 MIN_GENERIC_LENGTH = 8
 MIN_GENERIC_ENTROPY = 3.0
@@ -128,6 +128,9 @@ _OWN_PATTERNS: tuple[_Pattern, ...] = (
         min_length=MIN_GENERIC_LENGTH,
     ),
 )
+
+
+OWN_KINDS = frozenset(p.kind for p in _OWN_PATTERNS)
 
 
 def _slug(secret_type: str) -> str:
@@ -314,3 +317,9 @@ def detect(text: str, filename: str | None = None) -> list[Hit]:
         hits += _pattern_hits(text, _MULTILINE_PATTERNS)
     hits += _split_hits(text)
     return hits
+
+
+def own_hits(text: str) -> list[Hit]:
+    """The hits of our own patterns only (detect-secrets' plugins report through the tool,
+    with their false-positive filters), split secrets included."""
+    return [hit for hit in detect(text) if hit[2] in OWN_KINDS]
