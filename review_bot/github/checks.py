@@ -50,9 +50,13 @@ async def post_check_run(
     conclusion = "failure" if failing else "success"
     title = f"{len(review.findings)} finding(s)" + (" (partial)" if review.partial else "")
     notes = [f"- {s.kind} `{s.name}`: {s.reason}" for s in review.skipped]
+    summary = review.summary
+    if review.transcript_hash:
+        # a copy of the transcript's final hash outside the store anchors the audit record
+        summary += f"\n\nTranscript hash: `{review.transcript_hash}`"
     output = {
         "title": title,
-        "summary": fit_text(review.summary, CHECK_TEXT_LIMIT, "the review's JSON output"),
+        "summary": fit_text(summary, CHECK_TEXT_LIMIT, "the review's JSON output"),
         "text": fit_text(
             "\n".join(["**Not reviewed:**", *notes])
             if notes

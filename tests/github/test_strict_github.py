@@ -304,3 +304,22 @@ async def test_an_outdated_comment_is_replaced_once_and_its_thread_resolved(spec
     assert (again.created, again.resolved) == (1, 1)
     assert f"T_{old['id']}" in gh.resolved_threads
     assert (third.created, third.resolved, third.updated) == (0, 0, 0)
+
+
+async def test_the_check_run_carries_the_transcript_hash(spec, keys) -> None:
+    """A copy of the transcript's final hash outside the transcript store anchors it."""
+    from review_bot.findings import Review, ReviewStats
+    from review_bot.github.checks import post_check_run
+
+    review = Review(
+        mode="tools-only", findings=(), summary="No findings.", stats=ReviewStats(),
+        transcript_hash="ab" * 32,
+    )  # fmt: skip
+    clock = Clock()
+    with strict_github(spec, keys) as (gh, url):
+        gh.add_commit(sha("head1"), HEAD_TREE)
+        async with app_client(url, keys, clock) as client:
+            await post_check_run(client, REPO, sha("head1"), review, name="review-bot",
+                                 fail_on="medium")  # fmt: skip
+    [run] = gh.check_runs
+    assert f"Transcript hash: `{'ab' * 32}`" in run["output"]["summary"]
