@@ -158,7 +158,7 @@ async def review(
                 kind="findings",
                 name=f"{len(merged) - len(capped)} findings",
                 reason=f"over the cap of {config.max_findings} findings per review; "
-                "the most severe were kept",
+                "the highest by severity x confidence were kept",
             )
         )
     failures = (*tool_result.failures, *agent_result.failures)
@@ -172,7 +172,7 @@ async def review(
         duration_s=round(services.clock() - started, 3),
         **{**extra, **agent_result.stats},
     )
-    summary = _summary(findings, mode, failures, agent_result.summary)
+    summary = _summary(findings, mode, failures, agent_result.summary, total=len(merged))
     result = Review(
         mode=mode,
         findings=findings,
@@ -188,7 +188,12 @@ async def review(
 
 
 def _summary(
-    findings: tuple[Finding, ...], mode: str, failures: tuple[Failure, ...], agents: str
+    findings: tuple[Finding, ...],
+    mode: str,
+    failures: tuple[Failure, ...],
+    agents: str,
+    *,
+    total: int,
 ) -> str:
     counts: dict[str, int] = {}
     for f in findings:
@@ -196,6 +201,11 @@ def _summary(
     if findings:
         parts = ", ".join(f"{n} {sev}" for sev, n in counts.items())
         head = f"{len(findings)} finding{'s' if len(findings) != 1 else ''} ({parts})."
+        if total > len(findings):
+            head = (
+                f"{len(findings)} of {total} findings shown ({parts}); the rest ranked "
+                "lower by severity x confidence."
+            )
     else:
         head = "No findings on the changed lines."
     lines = [head]

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from review_bot.change import ChangeSet
-from review_bot.findings import Finding, Review, Severity, severity_at_least
+from review_bot.findings import Finding, Review, Severity
 from review_bot.github.client import GitHubClient, GitHubStatusError
 
 __all__ = ["PublishResult", "comment_body", "post_check_run", "publish_review", "review_body"]
@@ -235,10 +235,20 @@ async def _update_review(
 
 
 async def post_check_run(
-    gh: GitHubClient, repo: str, head: str, review: Review, *, name: str, fail_on: Severity
+    gh: GitHubClient,
+    repo: str,
+    head: str,
+    review: Review,
+    *,
+    name: str,
+    fail_on: Severity,
+    min_confidence: float = 0.0,
 ) -> None:
-    """A completed check run on the head (a commit status when the token cannot make checks)."""
-    failing = any(severity_at_least(f.severity, fail_on) for f in review.findings)
+    """A completed check run on the head (a commit status when the token cannot make checks).
+
+    It fails when a finding at/above ``fail_on`` has at least ``min_confidence``.
+    """
+    failing = review.fails(fail_on, min_confidence)
     conclusion = "failure" if failing else "success"
     title = f"{len(review.findings)} finding(s)" + (" (partial)" if review.partial else "")
     try:

@@ -245,6 +245,8 @@ class ConversationManager:
                 message=item.message,
                 sources=(spec.source,),
                 cwe=tuple(item.cwe),
+                # merging with a tool that agrees raises it (noisy-or, findings.merge_findings)
+                confidence=item.confidence,
             )
             if in_change(finding, state.change, state.config.filter_mode):
                 kept.append(finding)

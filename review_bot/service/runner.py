@@ -207,6 +207,7 @@ async def _review_and_post(
             review,
             name=deps.config.check_run_name,
             fail_on=review_config.fail_on,
+            min_confidence=review_config.min_confidence,
         )
     await deps.store.put(f"posted:{key}", "1", deps.config.delivery_ttl_s)
     state = {

@@ -24,6 +24,7 @@ from review_bot.errors import InputError, ToolError
 from review_bot.findings import Failure, Finding, Skip
 from review_bot.tools.bandit import BanditAnalyzer
 from review_bot.tools.base import Analyzer, AnalyzerResult, ToolRun
+from review_bot.tools.calibrate import calibrate
 from review_bot.tools.eslint import EslintAnalyzer
 from review_bot.tools.ruff import RuffAnalyzer
 from review_bot.tools.sandbox import (
@@ -124,7 +125,8 @@ async def run_tools(
     """Run every applicable analyzer once over its files, concurrently.
 
     A missing tool becomes a Skip (kind ``tool``), a crashed/timed-out/garbled one a Failure
-    (component ``tool:<name>``); neither raises. ``analyzers`` replaces the defaults.
+    (component ``tool:<name>``); neither raises. ``analyzers`` replaces the defaults. Every
+    finding comes back with its measured confidence (:func:`~review_bot.tools.calibrate.calibrate`).
     """
     the_runner: ProcessRunner = runner or SubprocessRunner()
     chosen = list(analyzers) if analyzers is not None else default_analyzers(config)
@@ -174,7 +176,9 @@ async def run_tools(
         results = await asyncio.gather(*(one(a, batch, workdir) for a, batch in batches))
     finally:
         await asyncio.to_thread(shutil.rmtree, workdir, True)
-    return _collect(results, skipped)
+    phase = _collect(results, skipped)
+    # measured confidences; heuristic secrets and test-file noise reclassified (calibrate.py)
+    return phase.model_copy(update={"findings": tuple(calibrate(phase.findings, change))})
 
 
 def _collect(results: Sequence[AnalyzerResult], skipped: list[Skip]) -> ToolPhaseResult:
