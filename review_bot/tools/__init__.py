@@ -24,7 +24,10 @@ from review_bot.tools.sandbox import (
 from review_bot.tools.secrets import SecretsAnalyzer
 from review_bot.tools.semgrep import SemgrepAnalyzer
 from review_bot.tools.shellcheck import ShellcheckAnalyzer
-from review_bot.tools.suppressions import neutralize_added_suppressions
+from review_bot.tools.suppressions import (
+    neutralize_added_suppressions,
+    rewrite_suppressions,
+)
 
 __all__ = [
     "ANALYZER_NAMES",
@@ -49,6 +52,7 @@ __all__ = [
     "default_analyzers",
     "materialize",
     "neutralize_added_suppressions",
+    "rewrite_suppressions",
     "run_tools",
     "scrubbed_env",
 ]

@@ -184,4 +184,3 @@ def calibrate(findings: Iterable[Finding], change: ChangeSet) -> list[Finding]:
         confidence = confidence_for(tool, finding.rule_id)
         out.append(finding.model_copy(update={"confidence": confidence}))
     return out
-

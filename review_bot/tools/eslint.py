@@ -29,7 +29,6 @@ _TS_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
 _TS_PARSER = Path("@typescript-eslint", "parser")
 _FLAGS = (
     "--no-config-lookup",
-    "--no-inline-config",
     "--no-warn-ignored",
     "--no-error-on-unmatched-pattern",
     "-f",
@@ -79,7 +78,7 @@ def classify(rule_id: str, level: int, fatal: bool) -> tuple[Severity, Category]
 
 
 class EslintAnalyzer(CommandAnalyzer):
-    """Runs ``eslint --no-config-lookup -c <ours> --no-inline-config -f json``."""
+    """Runs ``eslint --no-config-lookup -c <ours> -f json``."""
 
     name = "eslint"
     binary = "eslint"
@@ -105,7 +104,8 @@ class EslintAnalyzer(CommandAnalyzer):
         return {} if parser is None else {"REVIEW_BOT_TS_PARSER": str(parser)}
 
     def command(self, files: Sequence[str], workdir: Path, config: ToolsConfig) -> list[str]:
-        """``--no-inline-config``: ``// eslint-disable`` comments hide nothing."""
+        """Inline ``eslint-disable`` comments apply; the change's own were cut from the temp
+        copy (suppressions.py)."""
         return [*_FLAGS, "-c", str(eslint_config_path()), "--", *files]
 
     def pinned_config(self) -> bytes:

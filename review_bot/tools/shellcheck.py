@@ -18,7 +18,7 @@ __all__ = ["ShellcheckAnalyzer"]
 SHELL_LANGUAGES = frozenset({"shell", "bash", "sh"})
 _SUFFIXES = (".sh", ".bash")
 # --norc: never read the reviewed repo's .shellcheckrc. Directives the change adds are
-# neutralised in the temp copy (see suppressions.py).
+# cut down to the base side's in the temp copy (see suppressions.py).
 _FLAGS = ("-f", "json1", "--norc")
 _LEVELS: dict[str, tuple[Severity, Category]] = {
     "error": ("high", "bug"),
