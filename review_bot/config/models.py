@@ -48,7 +48,8 @@ class ToolsConfig(BaseModel):
     """Which analyzers run and within which limits.
 
     ``enabled`` None means every analyzer whose executable is found; ``disabled`` wins over it.
-    Limits apply to each tool process (wall time, address space, CPU seconds, bytes of output).
+    Limits apply to each tool process (wall time, private memory (RLIMIT_DATA, not address
+    space), CPU seconds, bytes of output).
     """
 
     model_config = _FROZEN

@@ -106,8 +106,8 @@ class Analyzer(Protocol):
 
 
 def limits_for(config: ToolsConfig, *, memory: bool = True) -> Limits:
-    """The sandbox limits from the tools config (``memory`` False for tools that reserve
-    huge virtual address space up front, where RLIMIT_AS would kill them at start)."""
+    """The sandbox limits from the tools config (``memory`` False leaves a tool's memory
+    unbounded)."""
     return Limits(
         timeout_s=config.timeout_s,
         memory_mb=config.memory_mb if memory else None,

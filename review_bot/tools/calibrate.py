@@ -87,7 +87,8 @@ _PINNING = re.compile(
     r"|\b(?:sha1|sha224|sha256|sha384|sha512|md5|blake2b?)\s*[:=-]\s*['\"]?[0-9a-zA-Z+/=_-]{16,}"
     r"|\b(?:integrity|checksum|digest|hash|shasum)['\"]?\s*[:=]"
     r"|--hash[= ]"
-    r"|\b(?:commit|revision|sha|git_?sha|git_?rev|rev|ref|head_sha|base_sha)(?:_?id|_?hash)?"
+    r"|(?<![A-Za-z0-9])(?:commit|revision|sha|git_?sha|git_?rev|rev|ref)"
+    r"(?:_?(?:id|hash|sha|ref|rev))?"
     rf"['\"]?\s*[:=]\s*['\"]?{_HEX_DIGEST}\b",
     re.IGNORECASE,
 )
@@ -134,8 +135,8 @@ def _tool_of(finding: Finding) -> str | None:
     return None
 
 
-def _is_pinning(file: FileChange | None, line: str) -> bool:
-    if file is not None and PurePosixPath(file.path).name.lower() in _LOCKFILES:
+def _is_pinning(path: str, line: str) -> bool:
+    if PurePosixPath(path).name.lower() in _LOCKFILES:
         return True
     return bool(_PINNING.search(line) or _SOLE_GIT_SHA.match(line))
 
@@ -145,7 +146,7 @@ def _secret(finding: Finding, file: FileChange | None) -> Finding | None:
     table = confidence_table()["secrets"]
     line = (file.line_text(finding.line) if file is not None else None) or ""
     heuristic = finding.rule_id in HEURISTIC_SECRET_TYPES
-    if heuristic and _is_pinning(file, line):
+    if heuristic and _is_pinning(finding.path, line):
         return None
     if not heuristic:
         return finding.model_copy(update={"confidence": confidence_for("secrets", "")})

@@ -82,8 +82,8 @@ class EslintAnalyzer(CommandAnalyzer):
 
     name = "eslint"
     binary = "eslint"
-    # V8 reserves a large virtual address space at start; RLIMIT_AS would kill node.
-    limit_memory = False
+    # node runs under the memory limit: it is RLIMIT_DATA, which V8's large address-space
+    # reservations do not count against (RLIMIT_AS would kill node at start)
 
     def applies_to(self, file: FileChange) -> bool:
         """JavaScript files, and TypeScript ones when the TS parser is installed."""
