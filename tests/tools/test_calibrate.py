@@ -107,3 +107,40 @@ def test_every_tool_finding_gets_its_rule_or_tool_confidence() -> None:
             assert confidence_for(tool, rule) == value
         assert confidence_for(tool, "no-such-rule") == table["defaults"][tool]
     assert 0 < confidence_for("unknown-tool", "x") <= 1
+
+
+def _code(path: str, tool: str, rule: str, severity: str = "high") -> Finding:
+    change = from_files({}, {path: "x\n"})
+    finding = Finding(
+        path=path, line=1, end_line=1, severity=severity, category="bug", rule_id=rule,
+        message="m", sources=(f"tool:{tool}",),
+    )  # fmt: skip
+    (out,) = calibrate([finding], change)
+    return out
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "tests/data/cases/python315.py",
+        "pkg/testdata/x.go",
+        "src/fixtures/a.js",
+        "t/__snapshots__/a",
+    ],
+)
+def test_findings_in_fixtures_are_info_and_never_gate(path: str) -> None:
+    found = _code(path, "ruff", "F821")
+    assert found.severity == "info"
+    assert found.confidence == confidence_table()["defaults"]["fixture"]
+
+
+def test_ordinary_tests_are_not_fixtures() -> None:
+    assert _code("tests/test_app.py", "ruff", "F821").severity == "high"
+
+
+def test_posix_sh_portability_rules_are_downgraded_by_prefix() -> None:
+    local = _code("install.sh", "shellcheck", "SC3043", "medium")
+    assert (local.severity, local.confidence) == ("info", 0.1)
+    other = _code("install.sh", "shellcheck", "SC3037", "medium")
+    assert (other.severity, other.confidence) == ("low", 0.3)
+    assert _code("install.sh", "shellcheck", "SC2086", "low").severity == "low"
