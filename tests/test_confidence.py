@@ -34,3 +34,27 @@ def test_the_gate_counts_only_confident_findings() -> None:
     assert review.fails("medium")
     assert not review.fails("medium", min_confidence=0.5)
     assert review.fails("medium", min_confidence=0.2)
+
+
+async def test_the_cap_keeps_the_highest_score_and_the_summary_says_how_many() -> None:
+    from review_bot.change import from_files
+    from review_bot.config.models import ReviewConfig, ToolsConfig
+    from review_bot.pipeline import Services, review
+    from review_bot.tools.base import AnalyzerResult, ToolRun
+
+    text = "".join(f"x{i} = {i}\n" for i in range(1, 7))
+    change = from_files({}, {"a.py": text})
+
+    async def call(analyzer, files, workdir):  # the analyzer seam: a fixed answer
+        findings = [
+            _f("medium", 1.0, line=i, rule=f"F{800 + i}") for i in range(1, 6)
+        ]  # F801..F805: table default for ruff
+        run = ToolRun(tool=analyzer.name, status="ok", files=tuple(f.path for f in files))
+        return AnalyzerResult(run=run, findings=tuple(findings))
+
+    config = ReviewConfig(max_findings=2, tools=ToolsConfig(enabled=("ruff",)))
+    result = await review(change, config, Services(analyzer_call=call))
+    assert len(result.findings) == 2
+    assert result.summary.startswith("2 of 5 findings shown")
+    assert result.stats.findings_capped == 3
+    assert all(f.confidence < 1.0 for f in result.findings)  # calibrated from the table

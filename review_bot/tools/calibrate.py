@@ -31,7 +31,7 @@ from typing import Any
 
 from review_bot.change import ChangeSet, FileChange
 from review_bot.findings import SEVERITIES, Finding, Severity
-from review_bot.redaction import Redactor
+from review_bot.redaction import PLACEHOLDER_RE, Redactor
 
 __all__ = [
     "HEURISTIC_SECRET_TYPES",
@@ -108,6 +108,7 @@ _PINNING = re.compile(
 # a line that is nothing but a commit SHA or sha256 digest (a list of pins)
 _SOLE_GIT_SHA = re.compile(r"^\s*[-*]?\s*['\"`]?(?:[0-9a-f]{40}|[0-9a-f]{64})['\"`]?,?\s*$")
 _REDACTOR = Redactor()
+_PLACEHOLDER_KIND = re.compile(r"\[REDACTED:([a-z0-9-]+):[0-9a-f]{8}\]")
 
 
 @functools.cache
@@ -174,7 +175,16 @@ def _tool_of(finding: Finding) -> str | None:
 def _is_pinning(path: str, line: str) -> bool:
     if PurePosixPath(path).name.lower() in _LOCKFILES:
         return True
+    line = PLACEHOLDER_RE.sub("0" * 40, line)  # a redacted value reads as a digest would
     return bool(_PINNING.search(line) or _SOLE_GIT_SHA.match(line))
+
+
+def _provider_shape(line: str) -> bool:
+    """A provider-specific token on the line, or its redaction placeholder (replay sees the
+    redacted change and must classify the finding the same way)."""
+    kinds = {m.group(1) for m in _PLACEHOLDER_KIND.finditer(line)}
+    kinds |= {span.kind for span in _REDACTOR.find(line)}
+    return bool(kinds & _PROVIDER_KINDS)
 
 
 def _secret(finding: Finding, file: FileChange | None) -> Finding | None:
@@ -186,7 +196,7 @@ def _secret(finding: Finding, file: FileChange | None) -> Finding | None:
         return None
     if not heuristic:
         return finding.model_copy(update={"confidence": confidence_for("secrets", "")})
-    if any(span.kind in _PROVIDER_KINDS for span in _REDACTOR.find(line)):
+    if _provider_shape(line):
         return finding.model_copy(update={"confidence": float(table["provider_shape"])})
     where = f"{finding.path}:{finding.line}"
     return finding.model_copy(

@@ -144,3 +144,13 @@ def test_posix_sh_portability_rules_are_downgraded_by_prefix() -> None:
     other = _code("install.sh", "shellcheck", "SC3037", "medium")
     assert (other.severity, other.confidence) == ("low", 0.3)
     assert _code("install.sh", "shellcheck", "SC2086", "low").severity == "low"
+
+
+def test_a_redacted_provider_token_is_classified_like_the_token() -> None:
+    """Replay only has the redacted change; it must rebuild the same finding."""
+    from review_bot.redaction import Redactor
+
+    line = 'token = "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"\n'
+    (plain,) = _secret("app.py", line, "Secret Keyword")
+    (redacted,) = _secret("app.py", Redactor().redact(line), "Secret Keyword")
+    assert (plain.severity, plain.confidence) == (redacted.severity, redacted.confidence)
