@@ -170,3 +170,9 @@ async def test_real_tools_honour_base_suppressions_and_report_added_ones() -> No
     note = next(f for f in result.findings if f.rule_id == "suppression-added")
     assert note.severity == "info"
     assert "adds a suppression" in note.message
+
+
+def test_eslint_inline_rule_config_added_by_the_change_is_inert() -> None:
+    lines, added = _rewrite("a.js", "run(x);\n", '/* eslint no-eval: "off" */\nrun(x);\n')
+    assert lines[0].startswith("/* review-bot-ignored no-eval")
+    assert added == {(1, "eslint", "no-eval")}
