@@ -21,6 +21,8 @@ class _Kind:
     file_level: bool = False
 
 
+# eslint rule names (``no-eval``, ``@typescript-eslint/x``), never the ``--`` of a description
+_ESLINT_RULES = r"(?P<codes>[@\w/][@\w/\-]*(?:\s*,\s*[@\w/][@\w/\-]*)*)?"
 # Each regex has a ``kw`` group (the word that makes it a directive; replacing it makes the
 # comment inert) and an optional ``codes`` group (the rules it names; absent means all).
 _KINDS: tuple[_Kind, ...] = (
@@ -53,16 +55,14 @@ _KINDS: tuple[_Kind, ...] = (
     ),
     _Kind(
         "eslint",
-        re.compile(
-            r"/\*\s*(?P<kw>eslint-disable)(?!-)\b[ \t]*(?P<codes>[@\w/\-]+(?:\s*,\s*[@\w/\-]+)*)?"
-        ),
+        re.compile(r"/\*\s*(?P<kw>eslint-disable)(?!-)\b[ \t]*" + _ESLINT_RULES),
         file_level=True,
     ),
     _Kind(
         "eslint",
         re.compile(
             r"(?://|/\*)\s*(?P<kw>eslint-disable-(?:next-)?line)\b"
-            r"[ \t]*(?P<codes>[@\w/\-]+(?:\s*,\s*[@\w/\-]+)*)?"
+            r"[ \t]*" + _ESLINT_RULES
         ),
     ),
     # inline rule config (`/* eslint no-eval: "off" */`) can switch a rule off too
