@@ -20,6 +20,7 @@ from review_bot.config.models import ToolsConfig
 from review_bot.errors import ToolOutputError
 from review_bot.findings import Category, Finding, Severity
 from review_bot.tools.base import CommandAnalyzer, load_json, relative_to_workdir
+from review_bot.tools.cwe import cwe_for
 from review_bot.tools.sandbox import ProcessResult
 
 __all__ = ["EslintAnalyzer", "eslint_config_path"]
@@ -134,6 +135,7 @@ class EslintAnalyzer(CommandAnalyzer):
                     category=category,
                     rule_id=rule_id,
                     message=str(item["message"]),
+                    cwe=cwe_for(self.name, rule_id),
                 )
 
             return one
