@@ -78,6 +78,16 @@ _KINDS: tuple[_Kind, ...] = (
             re.IGNORECASE,
         ),
     ),
+    # staticcheck's `//lint:ignore SA1000,SA4006 reason` and `//lint:file-ignore ...`
+    _Kind(
+        "staticcheck",
+        re.compile(r"//\s*(?P<kw>lint:file-ignore)\s+(?P<codes>[A-Z]+\d+(?:,[A-Z]+\d+)*)"),
+        file_level=True,
+    ),
+    _Kind(
+        "staticcheck",
+        re.compile(r"//\s*(?P<kw>lint:ignore)\s+(?P<codes>[A-Z]+\d+(?:,[A-Z]+\d+)*)"),
+    ),
     _Kind(
         "secrets",
         re.compile(r"(?P<kw>pragma\s*:\s*allowlist)(?:\s+nextline)?\s+secret", re.IGNORECASE),
@@ -116,7 +126,7 @@ def _normalise(tool: str, raw: str) -> Codes:
         return frozenset(c.upper() if c.upper().startswith("SC") else f"SC{c}" for c in items)
     if tool == "semgrep":
         return frozenset(c.rsplit(".", 1)[-1] for c in items)
-    if tool in {"ruff", "bandit"}:
+    if tool in {"ruff", "bandit", "staticcheck"}:
         return frozenset(c.upper() for c in items)
     return frozenset(items)
 

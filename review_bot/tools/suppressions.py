@@ -21,7 +21,9 @@ suppression directive on an added line is reduced to what the base side already 
 Directives on unchanged lines are untouched, and each tool applies them with its own scoping
 rules (``# shellcheck disable=`` before a function, ``/* eslint-disable */`` at the top).
 Without an old side (a diff with no base tree) every directive on an added line counts as
-added. Repo config files are never given to a tool (see the adapters' flags).
+added. Repo config files are never given to a tool (see the adapters' flags). hadolint and
+zizmor still run with their ignore comments off (``--disable-ignore-pragma``, ``--no-ignores``):
+their base-side ignores are not honoured yet.
 """
 
 from __future__ import annotations
