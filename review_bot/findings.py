@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 __all__ = [
     "CATEGORIES",
+    "DEFAULT_CONFIDENCE",
     "SEVERITIES",
     "Category",
     "Failure",
@@ -27,8 +28,10 @@ __all__ = [
     "Severity",
     "Skip",
     "assign_fingerprints",
+    "combine_confidences",
     "merge_findings",
     "rank_findings",
+    "score",
     "severity_at_least",
 ]
 
@@ -47,6 +50,9 @@ CATEGORIES: tuple[Category, ...] = (
 )
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
+# A finding built without a measured confidence (the tools phase and the agents' acceptance
+# replace it with a measured or stated one; see tools/confidence.py).
+DEFAULT_CONFIDENCE = 1.0
 
 
 def severity_at_least(severity: Severity, threshold: Severity) -> bool:
@@ -69,6 +75,9 @@ class Finding(BaseModel):
     suggestion: str | None = None
     sources: tuple[str, ...] = Field(min_length=1)
     cwe: tuple[str, ...] = ()
+    # how likely the finding is a real problem (0-1): the rule's measured precision, an
+    # agent's stated confidence, combined over every source that reported it
+    confidence: float = Field(DEFAULT_CONFIDENCE, ge=0.0, le=1.0)
     fingerprint: str = ""
 
     @field_validator("cwe", mode="before")
@@ -174,17 +183,47 @@ class Review(BaseModel):
         ranked = rank_findings(self.findings)
         return ranked[0].severity if ranked else None
 
-    def fails(self, threshold: Severity) -> bool:
-        """True when any finding is at or above ``threshold`` (the CLI's exit code 1)."""
-        return any(severity_at_least(f.severity, threshold) for f in self.findings)
+    def fails(self, threshold: Severity, min_confidence: float = 0.0) -> bool:
+        """True when a finding at or above ``threshold`` has at least ``min_confidence``
+        (the CLI's exit code 1); less confident findings are shown but do not gate."""
+        return any(
+            severity_at_least(f.severity, threshold) and f.confidence >= min_confidence
+            for f in self.findings
+        )
+
+
+def score(finding: Finding) -> float:
+    """Severity weight (info 1 .. critical 5) times confidence: what ranking and the cap use."""
+    return (_SEVERITY_RANK[finding.severity] + 1) * finding.confidence
 
 
 def rank_findings(findings: Iterable[Finding]) -> list[Finding]:
-    """Most severe first, then by path and line, so output order is stable."""
+    """Highest severity × confidence first, then severity, path and line (a stable order)."""
     return sorted(
         findings,
-        key=lambda f: (-_SEVERITY_RANK[f.severity], f.path, f.line, f.end_line, f.rule_id),
+        key=lambda f: (
+            -round(score(f), 6),
+            -_SEVERITY_RANK[f.severity],
+            f.path,
+            f.line,
+            f.end_line,
+            f.rule_id,
+        ),
     )
+
+
+def combine_confidences(by_source: Iterable[tuple[str, float]]) -> float:
+    """Noisy-or over independent sources: 1 - prod(1 - c), one (the highest) per source.
+
+    Two findings of one tool are not independent evidence; a tool and an agent are.
+    """
+    best: dict[str, float] = {}
+    for source, confidence in by_source:
+        best[source] = max(best.get(source, 0.0), confidence)
+    miss = 1.0
+    for confidence in best.values():
+        miss *= 1.0 - confidence
+    return round(1.0 - miss, 4)
 
 
 # CWEs that name one weakness at different levels; a finding in a group matches any other.
@@ -233,6 +272,7 @@ def _fold(primary: Finding, other: Finding) -> Finding:
             "sources": sources,
             "cwe": cwe,
             "severity": worst,
+
             "line": min(primary.line, other.line),
             "end_line": max(primary.end_line, other.end_line),
             "suggestion": primary.suggestion or other.suggestion,
@@ -246,18 +286,33 @@ def merge_findings(findings: Sequence[Finding], *, slack: int = 0) -> list[Findi
     Two findings are the same problem when they share path and category, their line ranges
     overlap (within ``slack`` lines), and their CWEs are related (equal, in one family such
     as hard-coded credentials, or one of them an umbrella like CWE-20), or, lacking CWEs,
-    they share a rule or an exact range. The most severe finding of a group leads it; the group's
-    severity is its worst.
+    they share a rule or an exact range. The highest-ranked finding of a group leads it; the
+    group's severity is its worst and its confidence the noisy-or of its sources'.
     """
     merged: list[Finding] = []
+    members: list[list[Finding]] = []
     for finding in rank_findings(findings):
         for i, kept in enumerate(merged):
             if _same_problem(kept, finding, slack):
                 merged[i] = _fold(kept, finding)
+                members[i].append(finding)
                 break
         else:
             merged.append(finding)
-    return rank_findings(merged)
+            members.append([finding])
+    out = [
+        kept
+        if len(group) == 1
+        else kept.model_copy(
+            update={
+                "confidence": combine_confidences(
+                    (",".join(m.sources), m.confidence) for m in group
+                )
+            }
+        )
+        for kept, group in zip(merged, members, strict=True)
+    ]
+    return rank_findings(out)
 
 
 _WS = re.compile(r"\s+")

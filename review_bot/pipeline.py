@@ -158,7 +158,7 @@ async def review(
                 kind="findings",
                 name=f"{len(merged) - len(capped)} findings",
                 reason=f"over the cap of {config.max_findings} findings per review; "
-                "the most severe were kept",
+                "the highest by severity x confidence were kept",
             )
         )
     failures = tuple(
@@ -175,7 +175,9 @@ async def review(
         duration_s=round(services.clock() - started, 3),
         **{**extra, **agent_result.stats},
     )
-    summary = _summary(findings, mode, failures, redactor.redact(agent_result.summary))
+    summary = _summary(
+        findings, mode, failures, redactor.redact(agent_result.summary), total=len(merged)
+    )
     result = Review(
         mode=mode,
         findings=findings,
@@ -201,7 +203,12 @@ def _redacted(finding: Finding, redactor: Redactor) -> Finding:
 
 
 def _summary(
-    findings: tuple[Finding, ...], mode: str, failures: tuple[Failure, ...], agents: str
+    findings: tuple[Finding, ...],
+    mode: str,
+    failures: tuple[Failure, ...],
+    agents: str,
+    *,
+    total: int,
 ) -> str:
     counts: dict[str, int] = {}
     for f in findings:
@@ -209,6 +216,11 @@ def _summary(
     if findings:
         parts = ", ".join(f"{n} {sev}" for sev, n in counts.items())
         head = f"{len(findings)} finding{'s' if len(findings) != 1 else ''} ({parts})."
+        if total > len(findings):
+            head = (
+                f"{len(findings)} of {total} findings shown ({parts}); the rest ranked "
+                "lower by severity x confidence."
+            )
     else:
         head = "No findings on the changed lines."
     lines = [head]

@@ -14,6 +14,7 @@ from typing import Any
 
 __all__ = [
     "SCHEMA_VERSION",
+    "TOOL_OUTPUT_VERSION",
     "canonical_json",
     "completion_key",
     "content_hash",
@@ -24,6 +25,10 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
+# The shape of cached tool findings. Bump it when Finding gains a field the adapters fill
+# (2: ``confidence``), so entries written without it are recomputed, not served stale.
+# Adapter code changes are covered by the analyzers' config_hash (it hashes their source).
+TOOL_OUTPUT_VERSION = 2
 
 
 def canonical_json(value: Any) -> str:
@@ -85,6 +90,7 @@ def tool_output_key(
     return _digest(
         "tool",
         {
+            "findings_version": TOOL_OUTPUT_VERSION,
             "tool": tool,
             "tool_version": tool_version,
             "config_hash": config_hash,

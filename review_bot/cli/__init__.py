@@ -1,8 +1,16 @@
 """The ``review-bot`` command: one module per subcommand, one error boundary here.
 
 Each subcommand module exposes ``register(subparsers)``; the parser it adds sets
-``handler=<fn(args) -> int>``. Exit codes: 0 ok, 1 findings at/above ``--fail-on`` (or a
-failed check), 2 usage or input error, 3 internal error.
+``handler=<fn(args) -> int>``. Exit codes:
+
+- 0: the review is complete and nothing at/above ``--fail-on`` (with at least
+  ``--min-confidence``) was found;
+- 1: findings at/above ``--fail-on`` (or a failed check), whether the review is complete or not;
+- 2: usage or input error;
+- 3: internal error;
+- 4: partial review: a tool or an agent failed and the findings that did come back are below
+  the gate. A failed analyzer must not look like a clean change; ``--accept-partial`` (or
+  ``review.accept_partial = true``) turns 4 into 0.
 """
 
 from __future__ import annotations
@@ -17,12 +25,21 @@ from review_bot import __version__
 from review_bot.config.settings import debug_enabled
 from review_bot.errors import ConfigError, InputError, ReviewError
 
-__all__ = ["DISTRIBUTION", "EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "main"]
+__all__ = [
+    "DISTRIBUTION",
+    "EXIT_FINDINGS",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "EXIT_PARTIAL",
+    "EXIT_USAGE",
+    "main",
+]
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+EXIT_PARTIAL = 4
 
 DISTRIBUTION = "review-bot-orchestrator"
 """The name this project is published under (``review-bot`` on the index is another project)."""

@@ -10,12 +10,13 @@ from pathlib import Path
 
 from review_bot import change as change_mod
 from review_bot.change import ChangeSet
+from review_bot.cli import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL
 from review_bot.cli._progress import ProgressSink
 from review_bot.compose import Runtime, example_change
-from review_bot.config.models import FilterMode
+from review_bot.config.models import FilterMode, ReviewConfig
 from review_bot.config.settings import load_settings
 from review_bot.errors import InputError
-from review_bot.findings import SEVERITIES, Review, Severity
+from review_bot.findings import SEVERITIES, Review
 from review_bot.render import FORMATS, render
 
 FILTER_MODES: tuple[FilterMode, ...] = ("added", "diff_context", "file", "nofilter")
@@ -41,10 +42,40 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--output", "-o", help="write the report to this file")
     parser.add_argument("--tools-only", action="store_true", help="do not call a model")
     parser.add_argument("--fail-on", choices=SEVERITIES, help="exit 1 at/above this severity")
+    parser.add_argument(
+        "--min-confidence",
+        type=_confidence,
+        metavar="0..1",
+        help="only findings with at least this confidence fail the gate (default 0.5)",
+    )
+    parser.add_argument(
+        "--accept-partial",
+        action="store_true",
+        help="exit 0, not 4, when a tool or agent failed and nothing reached the gate",
+    )
     parser.add_argument("--filter-mode", choices=FILTER_MODES, help="which lines count")
     parser.add_argument("--config", type=Path, help="a review-bot TOML config file")
     parser.add_argument("--no-progress", action="store_true", help="no live progress on stderr")
     parser.set_defaults(handler=run)
+
+
+def _confidence(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a confidence between 0 and 1")
+    return value
+
+
+def exit_status(review: Review, config: ReviewConfig) -> int:
+    """1 when the gate fails, else 4 for a partial review (unless accepted), else 0."""
+    if review.fails(config.fail_on, config.min_confidence):
+        return EXIT_FINDINGS
+    if review.partial and not config.accept_partial:
+        return EXIT_PARTIAL
+    return EXIT_OK
 
 
 def _ref_exists(repo: Path, ref: str) -> bool:
@@ -84,12 +115,17 @@ def _load_change(args: argparse.Namespace) -> ChangeSet:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Review the change and print or write the report; the exit code follows --fail-on."""
+    """Review the change and print or write the report; the exit code follows the gate
+    (:func:`exit_status`)."""
     overrides: dict[str, object] = {}
     if args.fail_on:
         overrides["fail_on"] = args.fail_on
     if args.filter_mode:
         overrides["filter_mode"] = args.filter_mode
+    if args.min_confidence is not None:
+        overrides["min_confidence"] = args.min_confidence
+    if args.accept_partial:
+        overrides["accept_partial"] = True
     if args.tools_only:
         overrides["tools_only"] = True
     settings = load_settings(args.config, overrides=overrides, tools_only=args.tools_only)
@@ -114,5 +150,12 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"cannot write --output {args.output!r}: {exc.strerror}") from exc
     else:
         sys.stdout.write(text)
-    threshold: Severity = settings.review.fail_on
-    return 1 if result.fails(threshold) else 0
+    code = exit_status(result, settings.review)
+    if code == EXIT_PARTIAL:
+        names = ", ".join(sorted({f.component for f in result.failures}))
+        print(
+            f"review-bot: partial review ({names} failed): exit {EXIT_PARTIAL}; "
+            "pass --accept-partial to treat it as complete",
+            file=sys.stderr,
+        )
+    return code

@@ -2,7 +2,8 @@
 
 File layout (every key optional)::
 
-    [review]                 # ReviewConfig: filter_mode, fail_on, max_findings, tools_only
+    [review]                 # ReviewConfig: filter_mode, fail_on, min_confidence,
+                             # accept_partial, max_findings, tools_only
     [review.tools]           # ToolsConfig: enabled, disabled, timeout_s, memory_mb, ...
     [review.limits]          # ChangeLimits: max_file_bytes, max_files
 

@@ -15,6 +15,7 @@ __all__ = [
     "DEFAULT_FAIL_ON",
     "DEFAULT_FILTER_MODE",
     "DEFAULT_MAX_FINDINGS",
+    "DEFAULT_MIN_CONFIDENCE",
     "DEFAULT_TOOL_CPU_S",
     "DEFAULT_TOOL_MEMORY_MB",
     "DEFAULT_TOOL_OUTPUT_BYTES",
@@ -29,6 +30,11 @@ FilterMode = Literal["added", "diff_context", "file", "nofilter"]
 DEFAULT_FILTER_MODE: FilterMode = "added"
 DEFAULT_FAIL_ON: Severity = "medium"
 DEFAULT_MAX_FINDINGS = 100
+# The gate counts a finding at/above fail_on only when its confidence is at least this. 0.5
+# lets the measured rules through and keeps the heuristics (secret entropy/keyword hits at 0.2,
+# bandit's test-style rules, the rules measured mostly wrong on real commits) from failing a
+# build on their own word; see tools/configs/confidence.toml.
+DEFAULT_MIN_CONFIDENCE = 0.5
 DEFAULT_DEADLINE_S = 900.0
 DEFAULT_TOOL_TIMEOUT_S = 120.0
 DEFAULT_TOOL_MEMORY_MB = 4096
@@ -42,7 +48,8 @@ class ToolsConfig(BaseModel):
     """Which analyzers run and within which limits.
 
     ``enabled`` None means every analyzer whose executable is found; ``disabled`` wins over it.
-    Limits apply to each tool process (wall time, address space, CPU seconds, bytes of output).
+    Limits apply to each tool process (wall time, private memory (RLIMIT_DATA, not address
+    space), CPU seconds, bytes of output).
     """
 
     model_config = _FROZEN
@@ -73,6 +80,9 @@ class ReviewConfig(BaseModel):
 
     filter_mode: FilterMode = DEFAULT_FILTER_MODE
     fail_on: Severity = DEFAULT_FAIL_ON
+    min_confidence: float = Field(DEFAULT_MIN_CONFIDENCE, ge=0.0, le=1.0)
+    # a partial review (a tool or agent failed) exits 4 unless this is set; see cli/__init__.py
+    accept_partial: bool = False
     max_findings: int = Field(DEFAULT_MAX_FINDINGS, gt=0)
     deadline_s: float = Field(DEFAULT_DEADLINE_S, gt=0)
     tools_only: bool = False

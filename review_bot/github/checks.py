@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from review_bot.findings import Finding, Review, Severity, severity_at_least
+from review_bot.findings import Finding, Review, Severity
 from review_bot.github.client import GitHubClient, GitHubStatusError, GitHubWriteUncertain
 from review_bot.github.limits import ANNOTATIONS_PER_REQUEST, CHECK_TEXT_LIMIT, fit_text
 
@@ -42,11 +42,13 @@ async def post_check_run(
     *,
     name: str,
     fail_on: Severity,
+    min_confidence: float = 0.0,
     external_id: str = "",
 ) -> int | None:
     """A completed check run with every finding annotated (a commit status when the
-    credentials cannot make check runs); the run's id, None for a status."""
-    failing = any(severity_at_least(f.severity, fail_on) for f in review.findings)
+    credentials cannot make check runs); the run's id, None for a status. It fails when a
+    finding at/above ``fail_on`` has at least ``min_confidence``."""
+    failing = review.fails(fail_on, min_confidence)
     conclusion = "failure" if failing else "success"
     title = f"{len(review.findings)} finding(s)" + (" (partial)" if review.partial else "")
     notes = [f"- {s.kind} `{s.name}`: {s.reason}" for s in review.skipped]

@@ -36,7 +36,7 @@ from review_bot.config.models import ReviewConfig
 from review_bot.errors import ConfigError, ReviewError
 from review_bot.events import EventSink
 from review_bot.filtering import in_change
-from review_bot.findings import Failure, Finding, Skip, severity_at_least
+from review_bot.findings import Failure, Finding, Skip, combine_confidences, severity_at_least
 from review_bot.orchestration.chunking import Chunk, plan_chunks
 from review_bot.orchestration.fixes import check_fix
 from review_bot.orchestration.turns import run_structured
@@ -245,6 +245,8 @@ class ConversationManager:
                 message=item.message,
                 sources=(spec.source,),
                 cwe=tuple(item.cwe),
+                # merging with a tool that agrees raises it (noisy-or, findings.merge_findings)
+                confidence=item.confidence,
             )
             if in_change(finding, state.change, state.config.filter_mode):
                 kept.append(finding)
@@ -392,6 +394,11 @@ class ConversationManager:
         )
 
 
+# what a triage verdict (which states no confidence of its own) is worth
+_CONFIRM_CONFIDENCE = 0.5
+_REJECTED_CONFIDENCE = 0.2
+
+
 def _key(f: Finding) -> str:
     return f"{f.path}\0{f.line}\0{f.end_line}\0{f.rule_id}\0{f.sources}"
 
@@ -411,5 +418,11 @@ def _triaged(f: Finding, verdict: Triage | None, suggestion: str | None) -> Find
             update["severity"] = "info"
             update["message"] = (
                 f"{f.message} (security review: likely false positive: {verdict.reason})"
+            )
+            update["confidence"] = min(f.confidence, _REJECTED_CONFIDENCE)
+        elif verdict.verdict == "confirm":
+            # an agent that agrees is a second, independent source (noisy-or)
+            update["confidence"] = combine_confidences(
+                [(",".join(f.sources), f.confidence), (SECURITY.source, _CONFIRM_CONFIDENCE)]
             )
     return f.model_copy(update=update) if update else f

@@ -33,7 +33,8 @@ def render_markdown(review: Review, change: ChangeSet | None = None) -> str:
             sources = ", ".join(finding.sources)
             out.append(
                 f"- {_ICON[finding.severity]} **{finding.severity}** {where} "
-                f"`{finding.rule_id}`: {_escape(finding.message)} _({sources})_"
+                f"`{finding.rule_id}`: {_escape(finding.message)} "
+                f"_({sources}; confidence {finding.confidence:.2f})_"
             )
             lines = context_lines(finding, change, around=0)
             if lines:

@@ -47,6 +47,8 @@ def sarif_log(review: Review) -> dict[str, Any]:
             "ruleId": finding.rule_id,
             "ruleIndex": index[finding.rule_id],
             "level": _LEVEL[finding.severity],
+            # SARIF's rank is 0-100: how likely the result is a real problem
+            "rank": round(finding.confidence * 100, 1),
             "message": {"text": finding.message},
             "locations": [
                 {
@@ -59,6 +61,7 @@ def sarif_log(review: Review) -> dict[str, Any]:
             "properties": {
                 "severity": finding.severity,
                 "category": finding.category,
+                "confidence": finding.confidence,
                 "sources": list(finding.sources),
             },
         }

@@ -45,7 +45,10 @@ def render_text(review: Review, change: ChangeSet | None = None, *, color: bool 
             )
             head.append(f" line {where}  ", style="bold")
             head.append(f"{finding.rule_id}", style="magenta")
-            head.append(f"  [{', '.join(finding.sources)}]", style="dim")
+            head.append(
+                f"  [{', '.join(finding.sources)}; confidence {finding.confidence:.2f}]",
+                style="dim",
+            )
             console.print(head)
             console.print(Text(f"    {finding.message}"))
             for number, text, marked in context_lines(finding, change):

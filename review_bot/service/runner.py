@@ -211,7 +211,16 @@ async def _review_and_post(
                 f"{pr.changed_files} files were reviewed (GitHub lists no more)."
             }
         )
-    posted = await _publish(job, deps, gh, review, full, fail_on=review_config.fail_on, key=key)
+    posted = await _publish(
+        job,
+        deps,
+        gh,
+        review,
+        full,
+        fail_on=review_config.fail_on,
+        min_confidence=review_config.min_confidence,
+        key=key,
+    )
     await deps.store.put(f"posted:{key}", "1", deps.config.delivery_ttl_s)
     state = {
         "head": head,
@@ -230,6 +239,7 @@ async def _publish(
     full: ChangeSet,
     *,
     fail_on: Severity,
+    min_confidence: float = 0.0,
     key: str,
 ) -> bool:
     """Post the review and its check run; False when this job's review was already there."""
@@ -253,6 +263,7 @@ async def _publish(
         review,
         name=deps.config.check_run_name,
         fail_on=fail_on,
+        min_confidence=min_confidence,
         external_id=key,
     )
     return True

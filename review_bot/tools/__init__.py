@@ -27,7 +27,10 @@ from review_bot.tools.sandbox import (
 from review_bot.tools.secrets import SecretsAnalyzer
 from review_bot.tools.semgrep import SemgrepAnalyzer
 from review_bot.tools.shellcheck import ShellcheckAnalyzer
-from review_bot.tools.suppressions import neutralize_added_suppressions
+from review_bot.tools.suppressions import (
+    neutralize_added_suppressions,
+    rewrite_suppressions,
+)
 from review_bot.tools.workflows import ActionlintAnalyzer, ZizmorAnalyzer
 
 __all__ = [
@@ -58,6 +61,7 @@ __all__ = [
     "default_analyzers",
     "materialize",
     "neutralize_added_suppressions",
+    "rewrite_suppressions",
     "run_tools",
     "scrubbed_env",
 ]

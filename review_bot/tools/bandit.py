@@ -19,7 +19,8 @@ from review_bot.tools.sandbox import ProcessResult
 
 __all__ = ["BanditAnalyzer", "bandit_config_path"]
 
-_FLAGS = ("-f", "json", "--ignore-nosec", "-q")
+# `# nosec` is honoured: the change's own were cut down in the temp copy (suppressions.py).
+_FLAGS = ("-f", "json", "-q")
 
 # (issue_severity, issue_confidence) -> our severity: low confidence costs one level.
 _LEVELS: tuple[Severity, ...] = ("high", "medium", "low", "info")
@@ -40,7 +41,7 @@ def bandit_severity(severity: str, confidence: str) -> Severity:
 
 
 class BanditAnalyzer(CommandAnalyzer):
-    """Runs ``python -m bandit`` with our config only (``-c``), ignoring ``# nosec``."""
+    """Runs ``python -m bandit`` with our config only (``-c``)."""
 
     name = "bandit"
     module = "bandit"

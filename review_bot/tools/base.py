@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -112,8 +113,8 @@ class Analyzer(Protocol):
 
 
 def limits_for(config: ToolsConfig, *, memory: bool = True) -> Limits:
-    """The sandbox limits from the tools config (``memory`` False for tools that reserve
-    huge virtual address space up front, where RLIMIT_AS would kill them at start)."""
+    """The sandbox limits from the tools config (``memory`` False leaves a tool's memory
+    unbounded)."""
     return Limits(
         timeout_s=config.timeout_s,
         memory_mb=config.memory_mb if memory else None,
@@ -145,6 +146,19 @@ def relative_to_workdir(filename: str, workdir: Path) -> str | None:
         except ValueError:
             return None
     return rel.as_posix()
+
+
+@functools.cache
+def _adapter_source(adapter_module: str) -> bytes:
+    """The source of an adapter's module and of this one (what turns output into findings)."""
+    parts = []
+    for module in {adapter_module, __name__}:
+        found = sys.modules.get(module)
+        path = getattr(found, "__file__", None)
+        if path:
+            with contextlib.suppress(OSError):
+                parts.append(Path(path).read_bytes())
+    return b"\0".join(sorted(parts))
 
 
 def _tail(text: str) -> str:
@@ -245,8 +259,10 @@ class CommandAnalyzer:
     # -- shared flow -------------------------------------------------------------------------
 
     def config_hash(self) -> str:
-        """sha256 of our pinned config, so a config change invalidates cached results."""
-        return hashlib.sha256(self.pinned_config()).hexdigest()[:16]
+        """sha256 of our pinned config and of the adapter's own code, so a config change or
+        an adapter that now parses differently invalidates cached results."""
+        code = _adapter_source(type(self).__module__)
+        return hashlib.sha256(self.pinned_config() + code).hexdigest()[:16]
 
     def executable(self) -> list[str] | None:
         """The argv prefix that runs the tool, or None when it is not installed."""

@@ -32,7 +32,6 @@ _TS_SUFFIXES = (".ts", ".tsx", ".mts", ".cts")
 _TS_PARSER = Path("@typescript-eslint", "parser")
 _FLAGS = (
     "--no-config-lookup",
-    "--no-inline-config",
     "--no-warn-ignored",
     "--no-error-on-unmatched-pattern",
     "-f",
@@ -82,12 +81,12 @@ def classify(rule_id: str, level: int, fatal: bool) -> tuple[Severity, Category]
 
 
 class EslintAnalyzer(CommandAnalyzer):
-    """Runs ``eslint --no-config-lookup -c <ours> --no-inline-config -f json``."""
+    """Runs ``eslint --no-config-lookup -c <ours> -f json``."""
 
     name = "eslint"
     binary = "eslint"
-    # V8 reserves a large virtual address space at start; RLIMIT_AS would kill node.
-    limit_memory = False
+    # node runs under the memory limit: it is RLIMIT_DATA, which V8's large address-space
+    # reservations do not count against (RLIMIT_AS would kill node at start)
 
     def applies_to(self, file: FileChange) -> bool:
         """JavaScript files, and TypeScript ones when the TS parser is installed."""
@@ -110,7 +109,8 @@ class EslintAnalyzer(CommandAnalyzer):
         return env if parser is None else {**env, "REVIEW_BOT_TS_PARSER": str(parser)}
 
     def command(self, files: Sequence[str], workdir: Path, config: ToolsConfig) -> list[str]:
-        """``--no-inline-config``: ``// eslint-disable`` comments hide nothing."""
+        """Inline ``eslint-disable`` comments apply; the change's own were cut from the temp
+        copy (suppressions.py)."""
         return [*_FLAGS, "-c", str(eslint_config_path()), "--", *files]
 
     def pinned_config(self) -> bytes:

@@ -24,6 +24,7 @@ from review_bot.errors import InputError, ToolError
 from review_bot.findings import Failure, Finding, Skip
 from review_bot.tools.bandit import BanditAnalyzer
 from review_bot.tools.base import Analyzer, AnalyzerResult, ToolRun
+from review_bot.tools.calibrate import calibrate
 from review_bot.tools.eslint import EslintAnalyzer
 from review_bot.tools.golang import GoVetAnalyzer, StaticcheckAnalyzer
 from review_bot.tools.hadolint import HadolintAnalyzer
@@ -37,7 +38,7 @@ from review_bot.tools.sandbox import (
 from review_bot.tools.secrets import SecretsAnalyzer
 from review_bot.tools.semgrep import SemgrepAnalyzer
 from review_bot.tools.shellcheck import ShellcheckAnalyzer
-from review_bot.tools.suppressions import neutralize_added_suppressions
+from review_bot.tools.suppressions import AddedSuppression, rewrite_suppressions
 from review_bot.tools.workflows import ActionlintAnalyzer, ZizmorAnalyzer
 
 __all__ = [
@@ -144,7 +145,8 @@ async def run_tools(
     """Run every applicable analyzer once over its files, concurrently.
 
     A missing tool becomes a Skip (kind ``tool``), a crashed/timed-out/garbled one a Failure
-    (component ``tool:<name>``); neither raises. ``analyzers`` replaces the defaults.
+    (component ``tool:<name>``); neither raises. ``analyzers`` replaces the defaults. Every
+    finding comes back with its measured confidence (:func:`~review_bot.tools.calibrate.calibrate`).
     """
     the_runner: ProcessRunner = runner or SubprocessRunner()
     chosen = list(analyzers) if analyzers is not None else default_analyzers(config)
@@ -188,13 +190,42 @@ async def run_tools(
         )
         return result
 
+    rewrites = {f.path: rewrite_suppressions(f) for f in files}
     workdir = Path(tempfile.mkdtemp(prefix="review-bot-tools-"))
     try:
-        materialize(files, workdir, content=neutralize_added_suppressions)
+        materialize(files, workdir, content=lambda f: rewrites[f.path].text)
         results = await asyncio.gather(*(one(a, batch, workdir) for a, batch in batches))
     finally:
         await asyncio.to_thread(shutil.rmtree, workdir, True)
-    return _collect(results, skipped)
+    phase = _collect(results, skipped)
+    ran = {(a.name, f.path) for a, batch in batches for f in batch}
+    notes = [
+        _added_note(item)
+        for rewrite in rewrites.values()
+        for item in rewrite.added
+        if (item.tool, item.path) in ran
+    ]
+    # measured confidences; heuristic secrets and test-file noise reclassified (calibrate.py)
+    findings = (*calibrate(phase.findings, change), *calibrate(notes, change))
+    return phase.model_copy(update={"findings": findings})
+
+
+def _added_note(item: AddedSuppression) -> Finding:
+    """The info finding that says a suppression the change adds hides nothing."""
+    return Finding(
+        path=item.path,
+        line=item.line,
+        end_line=item.line,
+        severity="info",
+        category="maintainability",
+        rule_id="suppression-added",
+        message=(
+            f"This change adds a suppression for {item.describe()} ({item.tool}). Review Bot "
+            "does not honour suppressions a change adds, so what it would hide is still "
+            "reported; the base branch's suppressions keep working."
+        ),
+        sources=("tool:review-bot",),
+    )
 
 
 def _collect(results: Sequence[AnalyzerResult], skipped: list[Skip]) -> ToolPhaseResult:

@@ -18,7 +18,9 @@ __all__ = ["RUFF_SELECT", "RuffAnalyzer"]
 
 # Bug-finding rules only: style is the reviewed repo's business, not ours.
 RUFF_SELECT = ("E9", "F", "B", "PLE", "ASYNC", "RUF006")
-_FLAGS = ("check", "--isolated", "--no-cache", "--ignore-noqa", "--output-format", "json")
+
+# (suppressions.py), so what is left is the base side's.
+_FLAGS = ("check", "--isolated", "--no-cache", "--output-format", "json")
 
 # code (or prefix) -> (severity, category); the longest matching prefix wins.
 _RULES: dict[str, tuple[Severity, Category]] = {

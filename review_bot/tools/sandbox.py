@@ -54,7 +54,8 @@ _FORBIDDEN_ENV = re.compile(
 
 
 class Limits(BaseModel):
-    """Per-process limits; ``memory_mb`` None leaves the address space unbounded."""
+    """Per-process limits; ``memory_mb`` bounds private writable memory (RLIMIT_DATA), None
+    leaves it unbounded."""
 
     model_config = _FROZEN
 
@@ -194,7 +195,10 @@ def _limit_child(limits: Limits) -> Callable[[], None]:
 
     def apply() -> None:
         if memory is not None:
-            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+            # RLIMIT_DATA (private writable memory: heap, anonymous mmaps), not RLIMIT_AS:
+            # runtimes reserve far more address space than they touch (GHC's shellcheck
+            # on a 5,000-line script, V8), and an address-space limit kills them for it.
+            resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 1))
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))

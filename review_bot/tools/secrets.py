@@ -26,7 +26,7 @@ from review_bot.tools.sandbox import ProcessResult, ProcessRunner
 __all__ = ["SecretsAnalyzer"]
 
 # Explicit file arguments: no git lookups, no baseline, default plugins and filters.
-# `pragma: allowlist secret` on added lines is neutralised in the temp copy.
+# `pragma: allowlist secret` the change adds is neutralised in the temp copy.
 _FLAGS = ("scan",)
 
 

@@ -31,7 +31,6 @@ _FLAGS = (
     "scan",
     "--metrics=off",
     "--disable-version-check",
-    "--disable-nosem",
     "--json",
     "--quiet",
     "--no-git-ignore",
@@ -109,7 +108,7 @@ class SemgrepAnalyzer(CommandAnalyzer):
         return ["--version", "--disable-version-check"]
 
     def command(self, files: Sequence[str], workdir: Path, config: ToolsConfig) -> list[str]:
-        """Our rules only; ``--disable-nosem`` so added ``nosemgrep`` comments hide nothing."""
+        """Our rules only; ``nosemgrep`` comments the change adds were cut from the temp copy."""
         rules = config.semgrep_rules or self._rules
         return [*_FLAGS, "--config", str(Path(rules).resolve()), "--", *files]
 

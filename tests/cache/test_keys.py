@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -87,3 +88,13 @@ def test_the_model_name_is_part_of_the_key() -> None:
         "messages": [{"role": "user", "content": "x"}],
     }
     assert completion_key(model="gpt-4o", **common) != completion_key(model="gpt-4o-mini", **common)
+
+
+def test_tool_keys_carry_the_findings_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cached findings of an older shape (no confidence) must not be served again."""
+    from review_bot.cache import keys
+
+    args = {"tool": "t", "tool_version": "1", "config_hash": "c", "path": "a", "content_hash": "h"}
+    before = keys.tool_output_key(**args)
+    monkeypatch.setattr(keys, "TOOL_OUTPUT_VERSION", keys.TOOL_OUTPUT_VERSION + 1)
+    assert keys.tool_output_key(**args) != before

@@ -90,7 +90,8 @@ async def test_eslint_output_becomes_findings(tmp_path: Path) -> None:
     ]
     argv = runner.calls[-1]
     assert "--no-config-lookup" in argv
-    assert "--no-inline-config" in argv
+    # inline directives apply: the ones the change adds are cut from the temp copy
+    assert "--no-inline-config" not in argv
 
 
 def _fake_eslint(root: Path, *, with_parser: bool) -> Path:
@@ -133,13 +134,15 @@ async def test_semgrep_output_without_results_fails_the_run(tmp_path: Path) -> N
     assert "results" in result.run.reason
 
 
-async def test_semgrep_argv_disables_metrics_version_check_and_nosem(tmp_path: Path) -> None:
+async def test_semgrep_argv_disables_metrics_and_version_check(tmp_path: Path) -> None:
     runner = RootedRunner(json.dumps({"results": [], "errors": []}), exit_code=0)
     analyzer = SemgrepAnalyzer("/bin/true")
     await analyzer.analyze([added_file("a.py", "x\n")], tmp_path, runner, ToolsConfig())
     argv = runner.calls[-1]
-    for flag in ("--metrics=off", "--disable-version-check", "--disable-nosem", "--json"):
+    for flag in ("--metrics=off", "--disable-version-check", "--json"):
         assert flag in argv
+    # base-side nosemgrep comments apply (added ones are cut from the temp copy)
+    assert "--disable-nosem" not in argv
     assert analyzer.env(tmp_path)["SEMGREP_SEND_METRICS"] == "off"
 
 

@@ -9,6 +9,12 @@ function run(code, file, el, html, token, key, xml) {
   eval(code);
   // ok: js-eval-non-literal
   eval("1 + 1");
+  // ok: js-eval-non-literal
+  setTimeout(resolve, 1000);
+  // ok: js-eval-non-literal
+  setTimeout(this.tick.bind(this), 5);
+  // ruleid: js-eval-non-literal
+  setTimeout("run(" + code + ")", 10);
   // ruleid: js-inner-html
   el.innerHTML = html;
   // ok: js-inner-html
