@@ -220,6 +220,13 @@ class Policy:
                     f"{self.name!r} was still running when the review deadline passed "
                     f"({budget:.3f}s budget for this attempt); raise the deadline"
                 ) from exc
+            if cm.expired() and self.name.startswith("tool:"):
+                # an analyzer that ran out of time on these files will again: no retry
+                raise ToolTimeout(
+                    f"{self.name!r} ran past its {limit:g}s attempt limit; raise "
+                    "attempt_timeout_s under [resilience] (and tools.timeout_s) for big files "
+                    "or a loaded machine"
+                ) from exc
             raise
 
     # -- observation -------------------------------------------------------------------

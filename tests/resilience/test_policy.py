@@ -193,3 +193,28 @@ async def test_breaker_state_is_shared_through_redis(breaker_namespace: str) -> 
     assert dep.calls == 2
     worker_a.close()
     worker_b.close()
+
+
+class Hangs:
+    """A dependency that never answers (its attempts end only by the attempt timeout)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def __call__(self) -> str:
+        self.calls += 1
+        await asyncio.Event().wait()
+        return "never"
+
+
+async def test_a_tool_past_its_attempt_limit_is_not_retried() -> None:
+    """The same files would run out of time again: one attempt, a ToolTimeout naming it."""
+    reg = registry(max_attempts=4, attempt_timeout_s=0.05, fail_max=100)
+    tool = Hangs()
+    with pytest.raises(ToolTimeout, match="'tool:shellcheck' ran past its 0.05s attempt limit"):
+        await reg.call("tool:shellcheck", tool)
+    assert tool.calls == 1
+    model = Hangs()
+    with pytest.raises(ModelUnavailable):
+        await reg.call("llm:openai:m", model)
+    assert model.calls == 4  # a model that hung may answer the next attempt
