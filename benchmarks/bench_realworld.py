@@ -137,7 +137,7 @@ async def review_all(
         async with gate:
             try:
                 review = await runtime.review(case.to_change(), events=times, record=False)
-            except Exception as exc:  # noqa: BLE001 - a bench reports every case, even a crash
+            except Exception as exc:
                 return Outcome(case, None, f"{type(exc).__name__}: {exc}")
             sys.stderr.write(".")
             sys.stderr.flush()
@@ -265,8 +265,10 @@ def print_text(result: dict[str, Any]) -> None:
     for rule, verdicts in b["by_rule"].items():
         print(f"  {rule}: {verdicts}")
     for row in b["false_alarm_list"]:
-        print(f"  false: {row['case']} {row['path']}:{row['line']} {row['rule_id']}: "
-              f"{row['line_text']!r} ({row.get('reason', '')})")
+        print(
+            f"  false: {row['case']} {row['path']}:{row['line']} {row['rule_id']}: "
+            f"{row['line_text']!r} ({row.get('reason', '')})"
+        )
     print(f"UNCLASSIFIED: {len(b['unclassified'])}")
     for row in b["unclassified"]:
         print(
@@ -316,13 +318,15 @@ def main() -> None:
 
     def wanted(cases: tuple[EvalCase, ...]) -> list[EvalCase]:
         kept = [
-            c for c in cases if not args.repo or any(r.lower() in repo_of(c).lower() for r in args.repo)
+            c
+            for c in cases
+            if not args.repo or any(r.lower() in repo_of(c).lower() for r in args.repo)
         ]
         return kept[: args.limit] if args.limit else kept
 
     benign = wanted(load_cases([args.commits]))
-    planted = [] if args.no_planted or not args.planted.exists() else wanted(
-        load_cases([args.planted])
+    planted = (
+        [] if args.no_planted or not args.planted.exists() else wanted(load_cases([args.planted]))
     )
     times = ToolTimes()
     started = time.perf_counter()
