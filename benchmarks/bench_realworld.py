@@ -312,6 +312,7 @@ def main() -> None:
     parser.add_argument("--repo", action="append", default=[], help="substring of owner/name")
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--no-planted", action="store_true")
+    parser.add_argument("--planted-only", action="store_true")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--stubs", type=Path, default=None)
     args = parser.parse_args()
@@ -324,7 +325,7 @@ def main() -> None:
         ]
         return kept[: args.limit] if args.limit else kept
 
-    benign = wanted(load_cases([args.commits]))
+    benign = [] if args.planted_only else wanted(load_cases([args.commits]))
     planted = (
         [] if args.no_planted or not args.planted.exists() else wanted(load_cases([args.planted]))
     )
