@@ -165,17 +165,23 @@ def benign_report(
     false_alarms: list[dict[str, Any]] = []
     total = at_medium = false_all = gate_failures = partial = 0
     failing: list[str] = []
+    partial_list: list[str] = []
+    below: Counter[str] = Counter()
     for out in outcomes:
         if out.review is None:
             continue
         review = out.review
         total += len(review.findings)
         partial += review.partial
+        if review.partial:
+            reasons = "; ".join(f"{f.component}: {f.reason[:80]}" for f in review.failures)
+            partial_list.append(f"{out.case.id} ({reasons})")
         if gate_fails(review, config):
             gate_failures += 1
             failing.append(out.case.id)
         for f in review.findings:
             if not severity_at_least(f.severity, "medium"):
+                below[f"{'/'.join(f.sources)} {f.rule_id} [{f.severity}]"] += 1
                 continue
             at_medium += 1
             entry = classes.get(key_of(out.case, f))
@@ -206,6 +212,8 @@ def benign_report(
         "commits": len(outcomes),
         "errors": [f"{o.case.id}: {o.error}" for o in outcomes if o.review is None],
         "partial_reviews": partial,
+        "partial_list": partial_list,
+        "below_medium_by_rule": dict(below.most_common()),
         "findings_total": total,
         "findings_ge_medium": at_medium,
         "classified": dict(verdicts),
@@ -259,6 +267,10 @@ def print_text(result: dict[str, Any]) -> None:
     print(f"GATE FAILURES (--fail-on {result['fail_on']}): {b['gate_failures']}")
     for case in b["gate_failing_cases"]:
         print(f"  fails: {case}")
+    for case in b["partial_list"]:
+        print(f"  partial: {case}")
+    if b["below_medium_by_rule"]:
+        print(f"below medium by tool/rule: {b['below_medium_by_rule']}")
     for err in b["errors"]:
         print(f"  ERROR {err}")
     print("by tool/rule (>= medium):")
