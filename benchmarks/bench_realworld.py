@@ -83,6 +83,7 @@ class ToolTimes:
     seconds: Counter[str] = field(default_factory=Counter)
     runs: Counter[str] = field(default_factory=Counter)
     failed: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
 
     def emit(self, kind: str, /, **data: Any) -> None:
         if kind != "tool.finished":
@@ -92,6 +93,8 @@ class ToolTimes:
         self.runs[tool] += 1
         if data.get("status") == "failed":
             self.failed[tool] += 1
+        elif data.get("status") == "skipped":
+            self.skipped[tool] += 1
 
 
 def _min_confidence(config: Any) -> float | None:
@@ -255,7 +258,7 @@ def planted_report(outcomes: list[Outcome]) -> dict[str, Any]:
 
 def print_text(result: dict[str, Any]) -> None:
     b = result["benign"]
-    print(f"review_bot from {result['review_bot']}")
+    print(f"review_bot from {result['review_bot']} @ {result['review_bot_head']}")
     print(
         f"commits {b['commits']}  findings {b['findings_total']}  >= medium "
         f"{b['findings_ge_medium']}  classified {b['classified']}  partial {b['partial_reviews']}"
@@ -289,7 +292,8 @@ def print_text(result: dict[str, Any]) -> None:
         )
     times = result["tool_seconds"]
     print("tool seconds (sum over runs): " + ", ".join(f"{k} {v:.1f}" for k, v in times.items()))
-    print(f"tool failures: {result['tool_failures']}")
+    print(f"tool runs: {result['tool_runs']}")
+    print(f"tool failures: {result['tool_failures']}  skips: {result['tool_skips']}")
     p = result["planted"]
     if p:
         print(f"PLANTED RECALL {p['found']}/{p['units']} = {p['recall']:.2f}")
@@ -297,6 +301,19 @@ def print_text(result: dict[str, Any]) -> None:
             print(f"  {lang}: {row['found']}/{row['units']}")
         print(f"  missed: {', '.join(p['missed'])}")
     print(f"wall {result['wall_s']:.0f} s")
+
+
+def _head(where: Path) -> str:
+    """The commit of the measured code (``+dirty`` with uncommitted edits), for the record."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        argv = ["git", "-C", str(where), *args]
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+        return proc.stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    return head + ("+dirty" if git("status", "--porcelain", "--", ".") else "")
 
 
 def write_stubs(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -348,6 +365,7 @@ def main() -> None:
 
     result = {
         "review_bot": str(Path(review_bot.__file__).parent),
+        "review_bot_head": _head(Path(review_bot.__file__).parent),
         "fail_on": config.fail_on,
         "min_confidence": _min_confidence(config),
         "benign": benign_report(
@@ -357,6 +375,7 @@ def main() -> None:
         "tool_seconds": {k: round(v, 1) for k, v in sorted(times.seconds.items())},
         "tool_runs": dict(times.runs),
         "tool_failures": dict(times.failed),
+        "tool_skips": dict(times.skipped),
         "wall_s": round(time.perf_counter() - started, 1),
     }
     if args.stubs:
