@@ -113,6 +113,14 @@ def gate_fails(review: Review, config: Any) -> bool:
     return review.fails(threshold)
 
 
+def cli_exit_status(review: Review, config: Any) -> int | None:
+    """What ``review-bot review`` would exit with, when the CLI has an ``exit_status`` helper."""
+    from review_bot.cli import review as cli_review
+
+    helper = getattr(cli_review, "exit_status", None)
+    return int(helper(review, config)) if helper is not None else None
+
+
 def counts_for_gate(finding: Finding, config: Any) -> bool:
     """Whether the gate would count ``finding`` (severity, then confidence if both exist)."""
     if not severity_at_least(finding.severity, config.fail_on):
@@ -169,6 +177,7 @@ def benign_report(
     total = at_medium = false_all = gate_failures = partial = 0
     failing: list[str] = []
     partial_list: list[str] = []
+    exits: Counter[str] = Counter()
     below: Counter[str] = Counter()
     for out in outcomes:
         if out.review is None:
@@ -179,6 +188,8 @@ def benign_report(
         if review.partial:
             reasons = "; ".join(f"{f.component}: {f.reason[:80]}" for f in review.failures)
             partial_list.append(f"{out.case.id} ({reasons})")
+        status = cli_exit_status(review, config)
+        exits[str(status)] += 1
         if gate_fails(review, config):
             gate_failures += 1
             failing.append(out.case.id)
@@ -225,6 +236,7 @@ def benign_report(
         "false_ge_medium_any_confidence": false_all,
         "false_alarm_list": false_alarms,
         "gate_failures": gate_failures,
+        "cli_exit_statuses": dict(exits),
         "gate_failing_cases": failing,
         "unclassified": unclassified,
     }
@@ -267,7 +279,11 @@ def print_text(result: dict[str, Any]) -> None:
         f"FALSE ALARMS (false >= medium, counted by the gate): {b['false_alarms']}"
         f"  (any confidence: {b['false_ge_medium_any_confidence']})"
     )
-    print(f"GATE FAILURES (--fail-on {result['fail_on']}): {b['gate_failures']}")
+    print(
+        f"GATE FAILURES (--fail-on {result['fail_on']}, min_confidence "
+        f"{result['min_confidence']}): {b['gate_failures']}  CLI exit statuses "
+        f"{b['cli_exit_statuses']}"
+    )
     for case in b["gate_failing_cases"]:
         print(f"  fails: {case}")
     for case in b["partial_list"]:
