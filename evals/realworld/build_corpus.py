@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,8 @@ class Repo:
     license: str  # SPDX id, read from the repository's licence file
     language: str  # the main language, when a commit's files do not say
     ranges: tuple[tuple[str, str], ...] = ()  # release-sized diffs (old tag, new tag)
+    require: str = ""  # regex: only commits changing a path that matches (e.g. Dockerfiles)
+    count: int | None = None  # commits to take (default: --per-repo)
 
     @property
     def mirror(self) -> str:
@@ -50,6 +53,9 @@ REPOS = (
     Repo("spf13/cobra", "Apache-2.0", "go"),
     Repo("BurntSushi/ripgrep", "Unlicense OR MIT", "rust"),
     Repo("google/gson", "Apache-2.0", "java"),
+    Repo("junegunn/fzf", "MIT", "go"),
+    # the most recent commits that change a Dockerfile (the corpus had one Dockerfile change)
+    Repo("devcontainers/images", "MIT", "dockerfile", require=r"(^|/)Dockerfile[^/]*$", count=6),
 )
 
 _EXT_LANG = {
@@ -102,6 +108,8 @@ def _language(paths: list[str], default: str) -> str:
         lang = next((v for k, v in _EXT_LANG.items() if name.endswith(k)), None)
         if lang is None and name == "nvm.sh":
             lang = "shell"
+        if lang is None and name.startswith("Dockerfile"):
+            lang = "dockerfile"
         if lang:
             counts[lang] = counts.get(lang, 0) + 1
     if not counts:
@@ -173,6 +181,8 @@ def recent(repo: Repo, mirror: Path, count: int) -> list[dict[str, Any]]:
         paths = _changed(mirror, parents[0], sha)
         if not 1 <= len(paths) <= MAX_FILES:
             continue
+        if repo.require and not any(re.search(repo.require, p) for p in paths):
+            continue
         try:
             size = len(git(mirror, "diff", "--no-renames", parents[0], sha))
         except subprocess.CalledProcessError:
@@ -193,7 +203,7 @@ def main() -> None:
     records: list[dict[str, Any]] = []
     for repo in REPOS:
         mirror = args.mirrors / repo.mirror
-        records += recent(repo, mirror, args.per_repo)
+        records += recent(repo, mirror, repo.count or args.per_repo)
         for old, new in repo.ranges:
             record = case(repo, mirror, old, new, kind="range")
             if record is not None:
