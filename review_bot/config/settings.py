@@ -25,6 +25,7 @@ from review_bot.config.loader import config_file_data, load_review_config, valid
 from review_bot.config.model import ModelConfig
 from review_bot.config.models import ReviewConfig
 from review_bot.config.resilience import ResilienceConfig
+from review_bot.config.tracing import TracingConfig
 from review_bot.errors import ConfigError
 
 __all__ = ["Settings", "debug_enabled", "load_settings"]
@@ -41,6 +42,7 @@ class Settings(BaseModel):
     resilience: ResilienceConfig = ResilienceConfig()
     audit: AuditConfig = AuditConfig()
     langfuse: LangfuseConfig = LangfuseConfig()
+    tracing: TracingConfig = TracingConfig()
 
 
 def _section(data: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -76,6 +78,11 @@ def load_settings(
         audit = AuditConfig.from_env(env, AuditConfig.model_validate(_section(data, "audit")))
     except ValidationError as exc:
         raise ConfigError(validation_message(exc, where)) from exc
+    if review.tools.cache_dir is None and cache.local_dir is not None:
+        # analyzers' build caches (Go) beside the local store: without them every Go review
+        # compiles the standard library's export data again (tens of CPU seconds)
+        tools = review.tools.model_copy(update={"cache_dir": cache.local_dir / "tools"})
+        review = review.model_copy(update={"tools": tools})
     return Settings(
         review=review,
         model=model,
@@ -83,7 +90,15 @@ def load_settings(
         resilience=resilience,
         audit=audit,
         langfuse=LangfuseConfig.from_env(env),
+        tracing=_tracing(env),
     )
+
+
+def _tracing(env: Mapping[str, str]) -> TracingConfig:
+    try:
+        return TracingConfig.from_env(env)
+    except ValidationError as exc:
+        raise ConfigError(validation_message(exc, "OTEL_EXPORTER_OTLP_ENDPOINT")) from exc
 
 
 def debug_enabled(env: Mapping[str, str] | None = None) -> bool:
