@@ -90,9 +90,17 @@ def sarif_log(review: Review) -> dict[str, Any]:
                 "toolExecutionNotifications": notifications,
             }
         ],
-        "properties": {"mode": review.mode, "summary": review.summary},
+        "properties": _run_properties(review),
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _run_properties(review: Review) -> dict[str, Any]:
+    properties: dict[str, Any] = {"mode": review.mode, "summary": review.summary}
+    if review.transcript_hash:
+        # the transcript's final hash: this copy anchors the record (audit verify --expect-head)
+        properties["transcriptHash"] = review.transcript_hash
+    return properties
 
 
 def render_sarif(review: Review) -> str:
