@@ -211,7 +211,7 @@ async def test_a_tool_past_its_attempt_limit_is_not_retried() -> None:
     """The same files would run out of time again: one attempt, a ToolTimeout naming it."""
     reg = registry(max_attempts=4, attempt_timeout_s=0.05, fail_max=100)
     tool = Hangs()
-    with pytest.raises(ToolTimeout, match="'tool:shellcheck' ran past its 0.05s attempt limit"):
+    with pytest.raises(ToolTimeout, match=r"'tool:shellcheck' ran past its 0\.05s attempt limit"):
         await reg.call("tool:shellcheck", tool)
     assert tool.calls == 1
     model = Hangs()
