@@ -233,6 +233,9 @@ def calibrate(findings: Iterable[Finding], change: ChangeSet) -> list[Finding]:
         severity = severity_for(tool, finding.rule_id)
         if severity is not None:
             update["severity"] = severity
+        if finding.category == "security" and tool != "review-bot" and is_test_path(finding.path):
+            factor = float(table["defaults"]["test_code_security"])
+            update["confidence"] = round(float(str(update["confidence"])) * factor, 4)
         if is_fixture_path(finding.path) and tool != "review-bot":
             update = {"severity": "info", "confidence": float(table["defaults"]["fixture"])}
         out.append(finding.model_copy(update=update))

@@ -154,3 +154,30 @@ def test_a_redacted_provider_token_is_classified_like_the_token() -> None:
     (plain,) = _secret("app.py", line, "Secret Keyword")
     (redacted,) = _secret("app.py", Redactor().redact(line), "Secret Keyword")
     assert (plain.severity, plain.confidence) == (redacted.severity, redacted.confidence)
+
+
+def _taint(path: str) -> Finding:
+    change = from_files({}, {path: "response.end(request.url);\n"})
+    finding = Finding(
+        path=path, line=1, end_line=1, severity="high", category="security",
+        rule_id="js-tainted-xss", message="m", sources=("tool:semgrep",), cwe=("CWE-79",),
+    )  # fmt: skip
+    (out,) = calibrate([finding], change)
+    return out
+
+
+def test_security_findings_in_test_code_do_not_gate_but_are_shown() -> None:
+    """ky's test server echoing request.url (real-commit corpus) is not attack surface."""
+    base = confidence_for("semgrep", "js-tainted-xss")
+    in_app = _taint("source/server.ts")
+    in_test = _taint("test/main.ts")
+    assert in_app.confidence == base
+    assert in_test.confidence == pytest.approx(base * 0.4)
+    assert in_test.severity == "high"  # still shown as what it is
+    assert in_test.confidence < 0.5  # below the default min_confidence: never fails the gate
+
+
+def test_secrets_in_test_code_keep_their_confidence() -> None:
+    (found,) = _secret("tests/test_client.py", 'KEY = "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"\n',
+                       rule="GitHub Token")  # fmt: skip
+    assert found.confidence == confidence_table()["defaults"]["secrets"]
