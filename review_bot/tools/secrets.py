@@ -11,6 +11,7 @@ what is redacted and what is reported come from one set.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,17 @@ __all__ = ["SecretsAnalyzer"]
 # Explicit file arguments: no git lookups, no baseline, default plugins and filters.
 # `pragma: allowlist secret` the change adds is neutralised in the temp copy.
 _FLAGS = ("scan",)
+
+
+_ALLOWLIST = re.compile(r"pragma:\s*allowlist[ -]secret", re.IGNORECASE)
+_ALLOWLIST_NEXT = re.compile(r"pragma:\s*allowlist[ -]nextline[ -]secret", re.IGNORECASE)
+
+
+def _allowlisted(lines: Sequence[str], line: int) -> bool:
+    """detect-secrets' own pragmas: on the line, or ``allowlist nextline`` just above it."""
+    if _ALLOWLIST.search(lines[line - 1]):
+        return True
+    return line >= 2 and bool(_ALLOWLIST_NEXT.search(lines[line - 2]))
 
 
 class SecretsAnalyzer(CommandAnalyzer):
@@ -69,10 +81,16 @@ class SecretsAnalyzer(CommandAnalyzer):
         flagged = {(f.path, f.line) for f in result.findings}
         extra: list[Finding] = []
         for file in files:
-            text = file.new_content or ""
+            # the temp copy: a pragma the change adds is already inert there, one the base
+            # side had still allowlists its line, as it does for detect-secrets itself
+            copy = workdir / file.path
+            text = copy.read_text(errors="replace") if copy.is_file() else file.new_content or ""
+            lines = text.split("\n")
             ours: set[tuple[int, str]] = set()
             for start, _, kind in own_hits(text):
                 line = text.count("\n", 0, start) + 1
+                if _allowlisted(lines, line):
+                    continue
                 ours.add((line, kind))
                 # a secret split over lines is one finding, on its first line
                 if (file.path, line) not in flagged and (line - 1, kind) not in ours:
