@@ -115,5 +115,6 @@ def test_text_groups_by_file_with_context(review: Review) -> None:
 def test_markdown_has_severity_table_and_suggestion(review: Review) -> None:
     out = render(review, "markdown", from_files({}, AFTER))
     assert "| 🟧 high | 2 |" in out
-    assert "```suggestion" in out
+    # the suggestion as a diff computed from the file: the line it replaces, then its text
+    assert "  ```diff\n  -subprocess.call(cmd, shell=True)\n  +subprocess.call(shlex.split(cmd))\n" in out
     assert "<details>" in out

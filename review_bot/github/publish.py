@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from review_bot.change import ChangeSet
 from review_bot.findings import Finding, Review, Severity, severity_at_least
 from review_bot.github.client import GitHubClient, GitHubStatusError
+from review_bot.render._escape import code, fence, inline
 
 __all__ = ["PublishResult", "comment_body", "post_check_run", "publish_review", "review_body"]
 
@@ -43,40 +44,59 @@ class PublishResult(BaseModel):
     in_summary: int = 0
 
 
-def comment_body(finding: Finding) -> str:
-    """The inline comment for a finding, with its fingerprint hidden at the top."""
+def comment_body(finding: Finding, *, committable: bool = True) -> str:
+    """The inline comment for a finding, with its fingerprint hidden at the top.
+
+    Everything from a tool or a model is escaped (no HTML, headings, tables or mentions).
+    The suggestion is a committable ```` ```suggestion ```` block only when the comment spans
+    exactly the finding's lines (``committable``); otherwise it is shown as plain code.
+    """
     sources = ", ".join(finding.sources)
     lines = [
         f"<!-- review-bot:fp={finding.fingerprint} -->",
         f"{_ICON[finding.severity]} **{finding.severity}** · {finding.category} · "
-        f"`{finding.rule_id}`",
+        f"{code(finding.rule_id)}",
         "",
-        finding.message,
+        inline(finding.message),
     ]
-    if finding.suggestion:
-        fence = "````" if "```" in finding.suggestion else "```"
-        lines += ["", f"{fence}suggestion", finding.suggestion.rstrip("\n"), fence]
-    lines += ["", f"<sub>{sources}</sub>"]
+    lines += _suggestion_block(finding, committable)
+    lines += ["", f"<sub>{inline(sources)}</sub>"]
     return "\n".join(lines)
+
+
+def _suggestion_block(finding: Finding, committable: bool) -> list[str]:
+    if finding.suggestion is None:
+        return []
+    replacement = finding.suggestion.splitlines()
+    if committable:
+        return ["", *fence(replacement, "suggestion")]
+    where = f"lines {finding.line}-{finding.end_line}"
+    return ["", f"Suggested replacement for {where}:", "", *fence(replacement)]
+
+
+def _covers(finding: Finding, spot: dict[str, Any]) -> bool:
+    """True when the comment at ``spot`` spans exactly the finding's lines."""
+    return (spot.get("start_line", spot["line"]), spot["line"]) == (finding.line, finding.end_line)
 
 
 def review_body(review: Review, key: str, outside: Iterable[Finding]) -> str:
     """The review's summary, listing findings that could not be placed on a diff line."""
-    lines = [_REVIEW_TAG, "### Review Bot", "", review.summary]
+    lines = [_REVIEW_TAG, "### Review Bot", "", inline(review.summary)]
     rest = list(outside)
     if rest:
         lines += ["", "**Findings outside the diff's commentable lines:**", ""]
         lines += [
-            f"- {_ICON[f.severity]} `{f.path}:{f.line}` **{f.severity}** `{f.rule_id}`: {f.message}"
+            f"- {_ICON[f.severity]} {code(f'{f.path}:{f.line}')} **{f.severity}** "
+            f"{code(f.rule_id)}: {inline(f.message)}"
             for f in rest
         ]
     if review.skipped:
         lines += ["", "<details><summary>Not reviewed</summary>", ""]
-        lines += [f"- {s.kind} `{s.name}`: {s.reason}" for s in review.skipped]
+        lines += [f"- {s.kind} {code(s.name)}: {inline(s.reason)}" for s in review.skipped]
         lines += ["", "</details>"]
     if review.partial:
         failed = ", ".join(sorted({f.component for f in review.failures}))
-        lines += ["", f"_Partial review: {failed} failed._"]
+        lines += ["", f"_Partial review: {inline(failed)} failed._"]
     lines += ["", f"<!-- review-bot:key={key} -->"]
     return "\n".join(lines)
 
@@ -151,7 +171,9 @@ async def _first_review(
     inline: list[tuple[Finding, dict[str, Any]]],
     outside: list[Finding],
 ) -> PublishResult:
-    comments = [{**spot, "body": comment_body(f)} for f, spot in inline]
+    comments = [
+        {**spot, "body": comment_body(f, committable=_covers(f, spot))} for f, spot in inline
+    ]
     payload = {"commit_id": head, "event": "COMMENT", "comments": comments}
     path = f"/repos/{repo}/pulls/{number}/reviews"
     try:
@@ -191,7 +213,7 @@ async def _update_review(
     created = updated = resolved = 0
     current = {f.fingerprint for f, _ in inline} | {f.fingerprint for f in outside}
     for finding, spot in inline:
-        body = comment_body(finding)
+        body = comment_body(finding, committable=_covers(finding, spot))
         old = existing.get(finding.fingerprint)
         if old is not None and old.get("path") == spot["path"] and old.get("line") == spot["line"]:
             if old.get("body") != body:
@@ -250,7 +272,7 @@ async def post_check_run(
                 "head_sha": head,
                 "status": "completed",
                 "conclusion": conclusion,
-                "output": {"title": title, "summary": review.summary[:65_000]},
+                "output": {"title": title, "summary": inline(review.summary)[:65_000]},
             },
         )
     except GitHubStatusError as exc:

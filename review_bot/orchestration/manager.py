@@ -48,6 +48,7 @@ from review_bot.prompts import (
     fix_prompt,
     review_prompt,
 )
+from review_bot.suggestions import Anchored
 from review_bot.tokens import count_tokens
 
 __all__ = ["ClientFactory", "ConversationManager", "ToolFindings"]
@@ -82,7 +83,7 @@ class _Review:
     tool_ids: dict[str, Finding]
     findings: list[Finding] = field(default_factory=list)
     triage: dict[str, Triage] = field(default_factory=dict)
-    suggestions: dict[str, str] = field(default_factory=dict)
+    suggestions: dict[str, Anchored] = field(default_factory=dict)
     skipped: list[Skip] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     off_change: int = 0
@@ -371,8 +372,7 @@ class ConversationManager:
     def _result(self, state: _Review) -> AgentPhaseResult:
         findings = []
         for f in state.findings:
-            suggestion = state.suggestions.get(_key(f))
-            findings.append(f.model_copy(update={"suggestion": suggestion}) if suggestion else f)
+            findings.append(_with_suggestion(f, state.suggestions.get(_key(f))))
         triaged = []
         for ident, f in state.tool_ids.items():
             triaged.append(_triaged(f, state.triage.get(ident), state.suggestions.get(ident)))
@@ -396,11 +396,23 @@ def _key(f: Finding) -> str:
     return f"{f.path}\0{f.line}\0{f.end_line}\0{f.rule_id}\0{f.sources}"
 
 
-def _triaged(f: Finding, verdict: Triage | None, suggestion: str | None) -> Finding:
+def _with_suggestion(f: Finding, suggestion: Anchored | None) -> Finding:
+    """``f`` carrying ``suggestion``, its range re-anchored to the lines it replaces."""
+    if suggestion is None:
+        return f
+    return f.model_copy(
+        update={
+            "line": suggestion.line,
+            "end_line": suggestion.end_line,
+            "suggestion": suggestion.replacement,
+        }
+    )
+
+
+def _triaged(f: Finding, verdict: Triage | None, suggestion: Anchored | None) -> Finding:
     """A tool finding after the security agent's triage (never dropped on a model's word)."""
+    f = _with_suggestion(f, suggestion)
     update: dict[str, Any] = {}
-    if suggestion:
-        update["suggestion"] = suggestion
     if verdict is not None:
         update["sources"] = tuple(dict.fromkeys((*f.sources, SECURITY.source)))
         if verdict.verdict == "downgrade" and verdict.severity is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from review_bot.change import ChangeSet
 from review_bot.findings import Finding
 from review_bot.redaction import Redactor
+from review_bot.suggestions import suggestion_diff
 
 _REDACTOR = Redactor()
 
@@ -39,3 +40,9 @@ def _mask_secret_line(text: str) -> str:
             name = stripped.split(sep, 1)[0].rstrip()
             return f"{indent}{name} {sep} [secret hidden]"
     return f"{indent}[secret hidden]"
+
+
+def suggestion_lines(finding: Finding, change: ChangeSet | None) -> list[str]:
+    """The finding's suggestion as diff lines (``-`` the lines it replaces, ``+`` the new
+    ones), secrets masked."""
+    return [_REDACTOR.redact(line) for line in suggestion_diff(finding, change)]
