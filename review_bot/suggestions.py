@@ -74,7 +74,8 @@ def _newline(lines: Sequence[str]) -> str:
 def replace_lines(content: str, line: int, end_line: int, replacement: str) -> str:
     """``content`` with lines ``line``..``end_line`` replaced, as committing a suggestion does.
 
-    ``replacement`` is one or more lines (its trailing newline optional); empty deletes.
+    ``replacement`` is read as lines (``splitlines``; a final newline is optional), so
+    ``""`` deletes the lines and ``"\n"`` leaves one empty line.
     """
     lines = content.splitlines(keepends=True)
     newline = _newline(lines)
@@ -128,7 +129,8 @@ def anchor(
     before = old[start - 1 : first - 1] if first > start else []
     after = old[last:stop] if stop > last else []
     middle = new[prefix : len(new) - suffix]
-    text = "\n".join([*before, *middle, *after])
+    # every line newline-terminated: "" deletes, "\n" is one empty line
+    text = "".join(f"{line}\n" for line in (*before, *middle, *after))
     if replace_lines(content, start, stop, text) != patched:
         return None  # e.g. a change that only touches the final newline
     return Anchored(start, stop, text)

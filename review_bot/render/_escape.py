@@ -33,8 +33,14 @@ def _longest_run(text: str) -> int:
 
 
 def code(text: str) -> str:
-    """``text`` as one inline code span (HTML and mentions are literal inside it)."""
-    text = _NEWLINES.sub(" ", text)
+    """``text`` as one inline code span.
+
+    Markdown shows HTML literally inside a code span, but a renderer that does not (or a
+    span broken by a stray backtick) would not: angle brackets become entities, which a
+    code span shows as typed. Rule ids and paths never hold them unless someone is hostile.
+    """
+    text = _NEWLINES.sub(" ", text).replace("<", "&lt;").replace(">", "&gt;")
+    text = _MENTION.sub("@" + _ZWSP, text)
     ticks = "`" * (_longest_run(text) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
     return f"{ticks}{pad}{text}{pad}{ticks}"

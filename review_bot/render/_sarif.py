@@ -36,16 +36,13 @@ def _rule(finding: Finding) -> dict[str, Any]:
 
 
 def _fix(finding: Finding, replacement: str) -> dict[str, Any]:
-    """SARIF's fix: the finding's whole lines replaced by the suggestion (an empty one deletes
-    them, newline included)."""
-    change: dict[str, Any]
-    if replacement:
-        region = {"startLine": finding.line, "endLine": finding.end_line}
-        change = {"deletedRegion": region, "insertedContent": {"text": replacement}}
-    else:
-        region = {"startLine": finding.line, "startColumn": 1}
-        region |= {"endLine": finding.end_line + 1, "endColumn": 1}
-        change = {"deletedRegion": region}
+    """SARIF's fix: the finding's whole lines (newlines included) replaced by the suggestion."""
+    text = replacement if not replacement or replacement.endswith("\n") else replacement + "\n"
+    region = {"startLine": finding.line, "startColumn": 1}
+    region |= {"endLine": finding.end_line + 1, "endColumn": 1}
+    change: dict[str, Any] = {"deletedRegion": region}
+    if text:
+        change["insertedContent"] = {"text": text}
     return {
         "description": {"text": f"Replace lines {finding.line}-{finding.end_line}"},
         "artifactChanges": [
