@@ -35,6 +35,7 @@ from autogen_core.models import (
 from autogen_core.tools import Tool, ToolSchema
 from pydantic import BaseModel
 
+from review_bot.agents.answers import complete_answer, malformed_answers
 from review_bot.agents.tracing import NullTracer, Tracer
 from review_bot.agents.usage import UsageLedger
 from review_bot.agents.wire import OneShotClient, model_request, result_content, tool_schemas
@@ -149,9 +150,11 @@ class ReviewModelClient(OneShotClient):
         }
         self._events.emit("model.request", agent=self._agent, seq=seq, **self._labels, **request)
 
+        what = f"model {self._model!r}"
+
         async def call() -> CreateResult:
-            with translate_openai_errors(f"model {self._model!r}"):
-                return await self._inner.create(
+            with translate_openai_errors(what), malformed_answers(what):
+                result = await self._inner.create(
                     redacted,
                     tools=tools,
                     tool_choice=tool_choice,
@@ -159,6 +162,7 @@ class ReviewModelClient(OneShotClient):
                     extra_create_args=extra_create_args,
                     cancellation_token=cancellation_token,
                 )
+            return complete_answer(result, what)
 
         async def through_policy() -> CreateResult:
             return await self._policy(call)

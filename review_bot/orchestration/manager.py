@@ -33,7 +33,13 @@ from review_bot.agents.usage import BudgetExhausted, UsageLedger
 from review_bot.change import ChangeSet
 from review_bot.config.model import ModelConfig
 from review_bot.config.models import ReviewConfig
-from review_bot.errors import ConfigError, ReviewError
+from review_bot.errors import (
+    ConfigError,
+    DependencyUnavailable,
+    ModelUnavailable,
+    RateLimited,
+    ReviewError,
+)
 from review_bot.events import EventSink
 from review_bot.filtering import in_change
 from review_bot.findings import Failure, Finding, Skip, severity_at_least
@@ -61,6 +67,8 @@ _FIX_CONTEXT = 8
 _FIX_MIN_CONFIDENCE = 0.5
 _PROMPT_OVERHEAD = 300  # tokens of chunk.md's own text and the excerpt labels
 _MIN_EXCERPT_BUDGET = 500
+# failures that say the model cannot be reached now (not that one answer was bad)
+_UNREACHABLE = (ModelUnavailable, RateLimited, DependencyUnavailable)
 
 
 class ToolFindings(Protocol):
@@ -89,6 +97,8 @@ class _Review:
     off_change: int = 0
     retries: int = 0
     summaries: list[str] = field(default_factory=list)
+    # (role, chunk label) of turns that failed because the model could not be reached
+    unreachable: set[tuple[str, str]] = field(default_factory=set)
 
 
 class ConversationManager:
@@ -205,6 +215,16 @@ class ConversationManager:
                 if verdict.id in shown:
                     state.triage[verdict.id] = verdict
         state.findings.extend(found)
+        if {(REVIEWER.role, label), (SECURITY.role, label)} <= state.unreachable:
+            state.skipped.append(
+                Skip(
+                    kind="agent",
+                    name=f"{CODER.role} chunk {label}",
+                    reason="the reviewer and the security agent both failed on an unavailable "
+                    "model; the coder would ask the same model",
+                )
+            )
+            return
         await self._fix(state, chunk, label, found, [r.id for r in refs])
 
     def _tool_refs(self, state: _Review, chunk: Chunk, budget: int) -> list[ToolFindingRef]:
@@ -293,6 +313,8 @@ class ConversationManager:
             return None
         except ReviewError as exc:
             status = "failed"
+            if isinstance(exc, _UNREACHABLE):
+                state.unreachable.add((spec.role, label))
             state.failures.append(Failure(component=spec.source, reason=f"chunk {label}: {exc}"))
             return None
         finally:

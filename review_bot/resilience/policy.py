@@ -137,7 +137,8 @@ class Policy:
         except (TimeoutError, ConnectionError) as exc:
             self._count(scope, "failures")
             raise self._unavailable(
-                f"{self.name!r} failed after its retries: {type(exc).__name__}: {exc}"
+                f"{self.name!r} failed after its retries: {type(exc).__name__}: "
+                f"{str(exc) or 'no detail'}"
             ) from exc
         except ReviewError as exc:
             if not isinstance(exc, DependencyUnavailable) or isinstance(exc, DeadlineExceeded):
@@ -219,6 +220,11 @@ class Policy:
                 raise DeadlineExceeded(
                     f"{self.name!r} was still running when the review deadline passed "
                     f"({budget:.3f}s budget for this attempt); raise the deadline"
+                ) from exc
+            if cm.expired():  # asyncio's own TimeoutError says nothing: say what ran out
+                raise TimeoutError(
+                    f"no answer within the {limit:g}s attempt timeout "
+                    f"(resilience attempt_timeout_s of {self.name!r})"
                 ) from exc
             raise
 
