@@ -98,6 +98,8 @@ class ReviewModelClient(OneShotClient):
         labels: extra event fields (``chunk``), JSON-serialisable.
         cache_scope: what else the answer depends on (provider URL, temperature, prompt
             version): part of the cache key.
+        output_schema: ask for every answer as this schema (structured output), unless the
+            caller asks for an output format itself; None: the prompt's schema only.
     """
 
     def __init__(
@@ -114,6 +116,7 @@ class ReviewModelClient(OneShotClient):
         tracer: Tracer | None = None,
         labels: Mapping[str, Any] | None = None,
         cache_scope: Mapping[str, Any] | None = None,
+        output_schema: type[BaseModel] | None = None,
     ) -> None:
         self._inner = inner
         self._agent = agent
@@ -126,6 +129,7 @@ class ReviewModelClient(OneShotClient):
         self._tracer: Tracer = tracer or NullTracer()
         self._labels = dict(labels or {})
         self._scope = dict(cache_scope or {})
+        self._schema = output_schema
         self._seq = itertools.count(1)
 
     async def create(
@@ -139,6 +143,8 @@ class ReviewModelClient(OneShotClient):
         cancellation_token: CancellationToken | None = None,
     ) -> CreateResult:
         """Redact, record, and make (or fetch from the cache) one completion."""
+        if json_output is None and self._schema is not None:
+            json_output = self._schema
         redacted = [_redact_message(m, self._redact) for m in messages]
         seq = next(self._seq)
         request = {

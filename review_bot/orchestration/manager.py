@@ -45,7 +45,7 @@ from review_bot.filtering import in_change
 from review_bot.findings import Failure, Finding, Skip, severity_at_least
 from review_bot.orchestration.chunking import Chunk, plan_chunks
 from review_bot.orchestration.fixes import check_fix
-from review_bot.orchestration.turns import run_structured
+from review_bot.orchestration.turns import TurnStats, run_structured
 from review_bot.pipeline import AgentPhaseResult
 from review_bot.prompts import (
     Excerpt,
@@ -95,7 +95,7 @@ class _Review:
     skipped: list[Skip] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     off_change: int = 0
-    retries: int = 0
+    turns: TurnStats = field(default_factory=TurnStats)
     summaries: list[str] = field(default_factory=list)
     # (role, chunk label) of turns that failed because the model could not be reached
     unreachable: set[tuple[str, str]] = field(default_factory=set)
@@ -295,16 +295,16 @@ class ConversationManager:
             tracer=self._tracer,
             labels={"chunk": label},
             cache_scope=self._cache_scope(spec),
+            output_schema=schema if self._model.model_info.structured_output else None,
         )
+        state.turns.structured += int(self._model.model_info.structured_output)
         tools = state.tools.for_agent(spec.role) if spec.uses_tools else []
         agent = make_agent(spec, client, tools, max_tool_iterations=self._model.max_tool_iterations)
         state.events.emit("agent.started", agent=spec.role, chunk=label)
         status = "ok"
         try:
             with self._tracer.observe(f"{spec.role} chunk {label}", "agent"):
-                output, retried = await run_structured(agent, task, schema)
-            state.retries += int(retried)
-            return output
+                return await run_structured(agent, task, schema, state.turns)
         except BudgetExhausted as exc:
             status = "skipped"
             state.skipped.append(
@@ -401,7 +401,9 @@ class ConversationManager:
         stats: dict[str, object] = {
             **state.ledger.stats(),
             "agent_findings_outside_change": state.off_change,
-            "agent_corrective_retries": state.retries,
+            "agent_corrective_retries": state.turns.corrective,
+            "agent_corrective_failures": state.turns.corrective_failed,
+            "agent_structured_turns": state.turns.structured,
         }
         summary = " ".join(dict.fromkeys(s.strip() for s in state.summaries if s.strip()))
         return AgentPhaseResult(
