@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from autogen_core.models import ChatCompletionClient
@@ -25,7 +24,6 @@ from review_bot.agents.schemas import (
     CoderOutput,
     ReviewerOutput,
     SecurityOutput,
-    Triage,
 )
 from review_bot.agents.tools import ChangeTools, FileAnalyzer, numbered_lines
 from review_bot.agents.tracing import NullTracer, Tracer
@@ -45,7 +43,9 @@ from review_bot.filtering import in_change
 from review_bot.findings import Failure, Finding, Skip, severity_at_least
 from review_bot.orchestration.chunking import Chunk, plan_chunks
 from review_bot.orchestration.fixes import check_fix
-from review_bot.orchestration.turns import TurnStats, run_structured
+from review_bot.orchestration.state import ReviewState as _Review
+from review_bot.orchestration.state import finding_key, phase_result
+from review_bot.orchestration.turns import run_structured
 from review_bot.pipeline import AgentPhaseResult
 from review_bot.prompts import (
     Excerpt,
@@ -54,7 +54,6 @@ from review_bot.prompts import (
     fix_prompt,
     review_prompt,
 )
-from review_bot.suggestions import Anchored
 from review_bot.tokens import count_tokens
 
 __all__ = ["ClientFactory", "ConversationManager", "ToolFindings"]
@@ -77,28 +76,6 @@ class ToolFindings(Protocol):
     @property
     def findings(self) -> tuple[Finding, ...]:
         """The tools' findings."""
-
-
-@dataclass
-class _Review:
-    """Mutable state of one review's agent phase."""
-
-    change: ChangeSet
-    config: ReviewConfig
-    events: EventSink
-    ledger: UsageLedger
-    tools: ChangeTools
-    tool_ids: dict[str, Finding]
-    findings: list[Finding] = field(default_factory=list)
-    triage: dict[str, Triage] = field(default_factory=dict)
-    suggestions: dict[str, Anchored] = field(default_factory=dict)
-    skipped: list[Skip] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
-    off_change: int = 0
-    turns: TurnStats = field(default_factory=TurnStats)
-    summaries: list[str] = field(default_factory=list)
-    # (role, chunk label) of turns that failed because the model could not be reached
-    unreachable: set[tuple[str, str]] = field(default_factory=set)
 
 
 class ConversationManager:
@@ -386,66 +363,8 @@ class ConversationManager:
                 reason=check.reason,
             )
             if check.suggestion is not None:
-                key = patch.finding_id if patch.finding_id.startswith("T") else _key(target)
+                key = patch.finding_id if patch.finding_id.startswith("T") else finding_key(target)
                 state.suggestions[key] = check.suggestion
 
-    # -- merge -------------------------------------------------------------------------------
-
     def _result(self, state: _Review) -> AgentPhaseResult:
-        findings = []
-        for f in state.findings:
-            findings.append(_with_suggestion(f, state.suggestions.get(_key(f))))
-        triaged = []
-        for ident, f in state.tool_ids.items():
-            triaged.append(_triaged(f, state.triage.get(ident), state.suggestions.get(ident)))
-        stats: dict[str, object] = {
-            **state.ledger.stats(),
-            "agent_findings_outside_change": state.off_change,
-            "agent_corrective_retries": state.turns.corrective,
-            "agent_corrective_failures": state.turns.corrective_failed,
-            "agent_structured_turns": state.turns.structured,
-        }
-        summary = " ".join(dict.fromkeys(s.strip() for s in state.summaries if s.strip()))
-        return AgentPhaseResult(
-            findings=tuple(findings),
-            tool_findings=tuple(triaged),
-            skipped=tuple(state.skipped),
-            failures=tuple(state.failures),
-            stats=stats,
-            summary=summary[:1_000],
-        )
-
-
-def _key(f: Finding) -> str:
-    return f"{f.path}\0{f.line}\0{f.end_line}\0{f.rule_id}\0{f.sources}"
-
-
-def _with_suggestion(f: Finding, suggestion: Anchored | None) -> Finding:
-    """``f`` carrying ``suggestion``, its range re-anchored to the lines it replaces."""
-    if suggestion is None:
-        return f
-    return f.model_copy(
-        update={
-            "line": suggestion.line,
-            "end_line": suggestion.end_line,
-            "suggestion": suggestion.replacement,
-        }
-    )
-
-
-def _triaged(f: Finding, verdict: Triage | None, suggestion: Anchored | None) -> Finding:
-    """A tool finding after the security agent's triage (never dropped on a model's word)."""
-    f = _with_suggestion(f, suggestion)
-    update: dict[str, Any] = {}
-    if verdict is not None:
-        update["sources"] = tuple(dict.fromkeys((*f.sources, SECURITY.source)))
-        if verdict.verdict == "downgrade" and verdict.severity is not None:
-            if severity_at_least(f.severity, verdict.severity):
-                update["severity"] = verdict.severity
-            update["message"] = f"{f.message} (security review: {verdict.reason})"
-        elif verdict.verdict == "reject":
-            update["severity"] = "info"
-            update["message"] = (
-                f"{f.message} (security review: likely false positive: {verdict.reason})"
-            )
-    return f.model_copy(update=update) if update else f
+        return phase_result(state)
