@@ -11,7 +11,7 @@ cache, resilience policies, transcripts), from the same settings unless you pass
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from review_bot.api import review, review_sync
 from review_bot.change import ChangeSet, FileChange, Hunk, from_diff, from_files, from_git

@@ -8,7 +8,8 @@ from review_bot.change import from_files
 from review_bot.findings import Failure, Finding, Review, ReviewStats, Skip, assign_fingerprints
 from review_bot.github.auth import TokenAuth
 from review_bot.github.client import GitHubClient
-from review_bot.github.publish import comment_body, publish_review, review_body
+from review_bot.github.posting import publish_review
+from review_bot.github.publish import comment_body, review_body
 from review_bot.suggestions import replace_lines
 from tests.github.helpers import fake_github
 from tests.service.helpers import REPO, sha
