@@ -43,7 +43,18 @@ from review_bot.events import EventSink
 from review_bot.resilience.openai_errors import translate_openai_errors
 from review_bot.tokens import count_tokens
 
-__all__ = ["CompletionCache", "ModelPolicy", "Redact", "ReviewModelClient", "direct"]
+__all__ = [
+    "CompletionCache",
+    "ModelClient",
+    "ModelPolicy",
+    "Redact",
+    "ReviewModelClient",
+    "direct",
+]
+
+ModelClient = ChatCompletionClient
+"""The agent runtime's model-client interface, by a name of ours (the composition root and
+replay pass clients through without knowing the runtime)."""
 
 Redact = Callable[[str], str]
 ModelCall = Callable[[], Awaitable[CreateResult]]
