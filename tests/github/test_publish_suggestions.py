@@ -11,6 +11,7 @@ from review_bot.github.client import GitHubClient
 from review_bot.github.posting import publish_review
 from review_bot.github.publish import comment_body, review_body
 from review_bot.suggestions import replace_lines
+from tests.fakes.github_server import BOT_LOGIN
 from tests.github.helpers import fake_github
 from tests.service.helpers import REPO, sha
 
@@ -64,7 +65,7 @@ async def test_a_multi_line_suggestion_is_committed_exactly_over_its_lines() -> 
         gh.add_commit(sha("head1"), HEAD)
         gh.open_pr(REPO, 3, base=sha("base"), head=sha("head1"))
         async with GitHubClient(url, TokenAuth(gh.token)) as client:
-            await publish_review(client, REPO, 3, review, change, key="k1")
+            await publish_review(client, REPO, 3, review, change, key="k1", bot_login=BOT_LOGIN)
     (comment,) = gh.comments.values()
     assert (comment["start_line"], comment["line"], comment["side"]) == (3, 4, "RIGHT")
     committed = _commit(HEAD["calc.py"], comment)
