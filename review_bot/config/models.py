@@ -55,6 +55,9 @@ class ToolsConfig(BaseModel):
     max_output_bytes: int = Field(DEFAULT_TOOL_OUTPUT_BYTES, gt=0)
     semgrep_rules: Path | None = None  # None: the rules bundled with review_bot
     paths: dict[str, str] = Field(default_factory=dict)  # tool name -> executable override
+    # where analyzers keep build caches between runs (Go's GOCACHE, staticcheck's facts);
+    # None: a fresh temp dir per run (safe, but every Go run compiles the std library again)
+    cache_dir: Path | None = None
 
     def wants(self, name: str) -> bool:
         """True when the analyzer ``name`` is allowed by enabled/disabled."""

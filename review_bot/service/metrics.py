@@ -86,8 +86,7 @@ class ServiceMetrics:
     def job_finished(self, outcome: str, duration_s: float, stats: ReviewStats | None) -> None:
         """Record one finished job and, when it produced a review, its usage.
 
-        ``outcome`` is the runner's (posted, already_posted, skipped) or ``failed`` for a job
-        that raised (the review error-rate alert reads it).
+        ``outcome`` is the runner's: posted, already_posted or skipped.
         """
         self.jobs.labels(outcome=outcome).inc()
         self.review_duration.observe(duration_s)
@@ -104,6 +103,11 @@ class ServiceMetrics:
         self._lookups += stats.cache_hits + stats.cache_misses
         if self._lookups:
             self.cache_hit_ratio.set(self._hits / self._lookups)
+
+    def job_ended(self, outcome: str) -> None:
+        """Count a job that produced no review: ``rescheduled`` (it runs again later) or
+        ``failed`` (given up, with a failing check run)."""
+        self.jobs.labels(outcome=outcome).inc()
 
     def breaker(self, dependency: str, state: Literal["closed", "half-open", "open"]) -> None:
         """Publish a breaker's state (fed by :class:`BreakerMetricsSink`)."""

@@ -112,8 +112,10 @@ async def run_or_reschedule(job: ReviewJob, deps: RunnerDeps) -> JobOutcome | Re
                 action.delay_s,
                 exc,
             )
+            deps.metrics.job_ended("rescheduled")
             return action
         await give_up(job, deps, action.reason)
+        deps.metrics.job_ended("failed")  # the error-rate alert reads this outcome
         return "failed"
 
 

@@ -103,15 +103,8 @@ def _effective_config(base: ReviewConfig, repo_section: dict[str, Any]) -> Revie
 async def run_job(job: ReviewJob, deps: RunnerDeps) -> JobOutcome:
     """Run ``job``; raises :class:`JobBusy` when it should be retried later."""
     started = time.monotonic()
-    try:
-        async with deps.github(job.installation_id) as gh:
-            outcome, review = await _run(job, deps, gh)
-    except JobBusy:
-        raise
-    except BaseException:
-        # counted, then handled by the queue (retry or final failure); never swallowed here
-        deps.metrics.job_finished("failed", time.monotonic() - started, None)
-        raise
+    async with deps.github(job.installation_id) as gh:
+        outcome, review = await _run(job, deps, gh)
     deps.metrics.job_finished(outcome, time.monotonic() - started, review.stats if review else None)
     log.info(
         "job %s %s#%s: %s", job.delivery_id, job.repo, job.number, outcome,

@@ -13,6 +13,7 @@ from review_bot.findings import Category, Finding, Severity
 from review_bot.suggestions import Edit
 from review_bot.tools.autofix import offsets, read_workdir_file, suggestion_from_edits
 from review_bot.tools.base import CommandAnalyzer, load_json, relative_to_workdir
+from review_bot.tools.cwe import cwe_for
 from review_bot.tools.sandbox import ProcessResult
 
 __all__ = ["RUFF_SELECT", "RuffAnalyzer"]
@@ -117,6 +118,7 @@ class RuffAnalyzer(CommandAnalyzer):
                 category=category,
                 rule_id=code,
                 message=str(item["message"]),
+                cwe=cwe_for(self.name, code),
             )
             if path not in texts:
                 texts[path] = read_workdir_file(workdir, path)

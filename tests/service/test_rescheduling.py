@@ -74,6 +74,7 @@ async def test_a_reset_10_minutes_away_reschedules_the_job_and_it_then_posts(spe
             await queue.join()
             assert gh.reviews == []
             assert len(scheduled) == 1
+            assert deps.metrics.jobs.labels(outcome="rescheduled")._value.get() == 1
             delay, requeue = scheduled[0]
             assert 600 <= delay <= 602
             clock.now += delay  # the reset has passed
@@ -104,6 +105,8 @@ async def test_past_the_total_delay_the_job_ends_with_a_failing_check_run(spec, 
     assert run["output"]["title"] == "Review Bot could not review this commit"
     assert "rate limit" in run["output"]["summary"]
     assert "900s limit" in run["output"]["summary"]
+    # the error-rate alert (deploy/prometheus/alerts.yml) reads this count
+    assert deps.metrics.jobs.labels(outcome="failed")._value.get() == 1
 
 
 def test_decide_reschedules_for_the_reset_and_backs_off_on_5xx() -> None:
