@@ -159,17 +159,22 @@ async def verify_edit(
     patched: str,
     analyzer: FileAnalyzer | None,
     baseline: dict[str, Sequence[Finding]] | None = None,
+    *,
+    only_reporting: bool = False,
 ) -> str | None:
     """None when ``patched`` fixes ``finding`` cleanly, else why it does not.
 
     Clean: it parses; each tool that reported the finding reports fewer of its rule; no
-    analyzer reports a rule more often than before. ``baseline`` memoises each analyzer's
-    findings on the unpatched file across edits of one file.
+    analyzer (with ``only_reporting``: none of the reporting tools, for a tool's own autofix)
+    reports a rule more often than before. ``baseline`` memoises each analyzer's findings on
+    the unpatched file across edits of one file.
     """
     problem = _parses(file, patched)
     if problem:
         return problem
     names = list(analyzer.available(file)) if analyzer else []
+    if only_reporting:
+        names = [n for n in names if n in _tool_names(finding)]
     needed = _tool_names(finding)
     missing = [n for n in needed if n not in names]
     if missing:

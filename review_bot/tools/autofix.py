@@ -6,7 +6,8 @@ ruff (``fix.edits``, safe fixes only), eslint (``fix.range``/``fix.text``) and s
 finding's lines (an edit that reaches other lines is dropped, never widened: a tool finding's
 range is the tool's). :func:`verify_tool_suggestions` then keeps a suggestion only when
 :func:`review_bot.suggestions.verify_edit` passes (parses, the re-run tool clears the finding,
-nothing new), so an autofix reaches the reader through the same check as the coder's.
+nothing new from that tool: re-running every analyzer per autofix would cost a semgrep run
+each), so an autofix reaches the reader through the same check as the coder's.
 """
 
 from __future__ import annotations
@@ -106,7 +107,9 @@ async def verify_tool_suggestions(
                 verdicts[i] = "the fix is outside the file"
                 continue
             patched = replace_lines(file.new_content, f.line, f.end_line, f.suggestion)
-            verdicts[i] = await verify_edit(f, file, patched, analyzer, baseline)
+            verdicts[i] = await verify_edit(
+                f, file, patched, analyzer, baseline, only_reporting=True
+            )
 
     await asyncio.gather(*(one_file(p, ix) for p, ix in by_path.items()))
     out = []
