@@ -4,17 +4,22 @@ The public API::
 
     from review_bot import review, review_sync, from_git, ReviewConfig
     result = review_sync(from_git(Path("."), "main"), ReviewConfig())
+
+``review``/``review_sync`` run the CLI's composition (agents when a model is configured,
+cache, resilience policies, transcripts), from the same settings unless you pass your own.
 """
 
 from __future__ import annotations
 
 __version__ = "0.2.0"
 
+from review_bot.api import review, review_sync
 from review_bot.change import ChangeSet, FileChange, Hunk, from_diff, from_files, from_git
 from review_bot.config import ReviewConfig, ToolsConfig, load_review_config
+from review_bot.config.settings import Settings, load_settings
 from review_bot.errors import ConfigError, InputError, ReviewError
 from review_bot.findings import Finding, Review, Severity
-from review_bot.pipeline import Services, review, review_sync
+from review_bot.pipeline import Services
 from review_bot.render import render
 
 __all__ = [
@@ -28,6 +33,7 @@ __all__ = [
     "ReviewConfig",
     "ReviewError",
     "Services",
+    "Settings",
     "Severity",
     "ToolsConfig",
     "__version__",
@@ -35,6 +41,7 @@ __all__ = [
     "from_files",
     "from_git",
     "load_review_config",
+    "load_settings",
     "render",
     "review",
     "review_sync",

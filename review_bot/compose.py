@@ -38,10 +38,9 @@ from review_bot.tools.registry import ToolPhaseResult
 from review_bot.tools.sandbox import ProcessRunner, SubprocessRunner
 from review_bot.tracing import TraceContext, Tracing, build_tracing, span_sink
 
-if TYPE_CHECKING:  # the agents stack (autogen, openai) loads only when a model is configured
-    from autogen_core.models import ChatCompletionClient
-
+if TYPE_CHECKING:  # the agents stack (agent runtime, openai) loads only when a model is set
     from review_bot.agents.analyzers import ToolsFileAnalyzer
+    from review_bot.agents.client import ModelClient
 
 __all__ = ["Runtime", "example_change", "read_tree", "replay_agents"]
 
@@ -159,10 +158,10 @@ def _agents(
     redactor: Redactor,
     policies: PolicyRegistry | None,
     scope: ResilienceScope | None,
-    cache: TieredCompletionCache | None,
+    cache: TieredCompletionCache[Any] | None,
     analyzer: ToolsFileAnalyzer,
     settings: Settings | None,
-    client: ChatCompletionClient | None = None,
+    client: ModelClient | None = None,
 ) -> AgentRunner | None:
     from review_bot.agents.tracing import build_tracer
     from review_bot.orchestration import build_agent_runner
@@ -190,7 +189,7 @@ def _agents(
 
 
 def replay_agents(
-    client: ChatCompletionClient,
+    client: ModelClient,
     config: ReviewConfig,
     settings: Mapping[str, Any],
     analyzer_call: AnalyzerCall | None = None,
@@ -293,9 +292,10 @@ class Runtime:
         model = settings.model
         if model is not None and not config.tools_only:
             from review_bot.agents.analyzers import ToolsFileAnalyzer
+            from review_bot.agents.completion_cache import completion_cache
 
             completions = (
-                TieredCompletionCache(
+                completion_cache(
                     self.cache, ttl_s=settings.cache.completion_ttl_s, stats=cache_stats
                 )
                 if self.cache is not None

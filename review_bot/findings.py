@@ -72,6 +72,7 @@ class Finding(BaseModel):
     category: Category
     rule_id: str
     message: str
+    # replacement text for exactly lines line..end_line (GitHub's semantics; "" deletes them)
     suggestion: str | None = None
     sources: tuple[str, ...] = Field(min_length=1)
     cwe: tuple[str, ...] = ()
@@ -267,15 +268,24 @@ def _fold(primary: Finding, other: Finding) -> Finding:
     worst = primary.severity
     if _SEVERITY_RANK[other.severity] > _SEVERITY_RANK[worst]:
         worst = other.severity
+    line, end_line = min(primary.line, other.line), max(primary.end_line, other.end_line)
+    # a suggestion replaces exactly its finding's lines: it survives only on the same range
+    suggestion = next(
+        (
+            f.suggestion
+            for f in (primary, other)
+            if f.suggestion is not None and (f.line, f.end_line) == (line, end_line)
+        ),
+        None,
+    )
     return primary.model_copy(
         update={
             "sources": sources,
             "cwe": cwe,
             "severity": worst,
-
-            "line": min(primary.line, other.line),
-            "end_line": max(primary.end_line, other.end_line),
-            "suggestion": primary.suggestion or other.suggestion,
+            "line": line,
+            "end_line": end_line,
+            "suggestion": suggestion,
         }
     )
 

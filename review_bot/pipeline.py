@@ -31,6 +31,8 @@ from review_bot.findings import (
 )
 from review_bot.redaction import Redactor
 from review_bot.tools import AnalyzerCall, ProcessRunner, ToolPhaseResult, run_tools
+from review_bot.tools.autofix import verify_tool_suggestions
+from review_bot.tools.file_analyzer import ToolsFileAnalyzer
 
 __all__ = ["AgentPhaseResult", "AgentRunner", "Services", "review", "review_sync"]
 
@@ -127,6 +129,7 @@ async def review(
         call=services.analyzer_call,
         on_event=lambda event: events.emit(event.kind, **event.data()),
     )
+    tool_result = await _verified_autofixes(change, tool_result, config, services)
     agent_result = AgentPhaseResult()
     use_agents = services.agents is not None and not config.tools_only
     if use_agents and services.agents is not None:
@@ -197,9 +200,22 @@ def _redacted(finding: Finding, redactor: Redactor) -> Finding:
         update={
             "path": redactor.redact(finding.path),
             "message": redactor.redact(finding.message),
-            "suggestion": redactor.redact(finding.suggestion) if finding.suggestion else None,
+            "suggestion": (
+                redactor.redact(finding.suggestion) if finding.suggestion is not None else None
+            ),
         }
     )
+
+
+async def _verified_autofixes(
+    change: ChangeSet, result: ToolPhaseResult, config: ReviewConfig, services: Services
+) -> ToolPhaseResult:
+    """The tools' findings keep their own autofixes only where the fix verifies."""
+    if not any(f.suggestion is not None for f in result.findings):
+        return result
+    analyzer = ToolsFileAnalyzer(config.tools, runner=services.runner, call=services.analyzer_call)
+    findings = await verify_tool_suggestions(change, result.findings, analyzer, services.events)
+    return result.model_copy(update={"findings": findings})
 
 
 def _summary(

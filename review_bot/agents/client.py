@@ -35,6 +35,7 @@ from autogen_core.models import (
 from autogen_core.tools import Tool, ToolSchema
 from pydantic import BaseModel
 
+from review_bot.agents.answers import complete_answer, malformed_answers
 from review_bot.agents.tracing import NullTracer, Tracer
 from review_bot.agents.usage import UsageLedger
 from review_bot.agents.wire import OneShotClient, model_request, result_content, tool_schemas
@@ -42,7 +43,18 @@ from review_bot.events import EventSink
 from review_bot.resilience.openai_errors import translate_openai_errors
 from review_bot.tokens import count_tokens
 
-__all__ = ["CompletionCache", "ModelPolicy", "Redact", "ReviewModelClient", "direct"]
+__all__ = [
+    "CompletionCache",
+    "ModelClient",
+    "ModelPolicy",
+    "Redact",
+    "ReviewModelClient",
+    "direct",
+]
+
+ModelClient = ChatCompletionClient
+"""The agent runtime's model-client interface, by a name of ours (the composition root and
+replay pass clients through without knowing the runtime)."""
 
 Redact = Callable[[str], str]
 ModelCall = Callable[[], Awaitable[CreateResult]]
@@ -97,6 +109,8 @@ class ReviewModelClient(OneShotClient):
         labels: extra event fields (``chunk``), JSON-serialisable.
         cache_scope: what else the answer depends on (provider URL, temperature, prompt
             version): part of the cache key.
+        output_schema: ask for every answer as this schema (structured output), unless the
+            caller asks for an output format itself; None: the prompt's schema only.
     """
 
     def __init__(
@@ -113,6 +127,7 @@ class ReviewModelClient(OneShotClient):
         tracer: Tracer | None = None,
         labels: Mapping[str, Any] | None = None,
         cache_scope: Mapping[str, Any] | None = None,
+        output_schema: type[BaseModel] | None = None,
     ) -> None:
         self._inner = inner
         self._agent = agent
@@ -125,6 +140,7 @@ class ReviewModelClient(OneShotClient):
         self._tracer: Tracer = tracer or NullTracer()
         self._labels = dict(labels or {})
         self._scope = dict(cache_scope or {})
+        self._schema = output_schema
         self._seq = itertools.count(1)
 
     async def create(
@@ -138,6 +154,8 @@ class ReviewModelClient(OneShotClient):
         cancellation_token: CancellationToken | None = None,
     ) -> CreateResult:
         """Redact, record, and make (or fetch from the cache) one completion."""
+        if json_output is None and self._schema is not None:
+            json_output = self._schema
         redacted = [_redact_message(m, self._redact) for m in messages]
         seq = next(self._seq)
         request = {
@@ -149,9 +167,11 @@ class ReviewModelClient(OneShotClient):
         }
         self._events.emit("model.request", agent=self._agent, seq=seq, **self._labels, **request)
 
+        what = f"model {self._model!r}"
+
         async def call() -> CreateResult:
-            with translate_openai_errors(f"model {self._model!r}"):
-                return await self._inner.create(
+            with translate_openai_errors(what), malformed_answers(what):
+                result = await self._inner.create(
                     redacted,
                     tools=tools,
                     tool_choice=tool_choice,
@@ -159,6 +179,7 @@ class ReviewModelClient(OneShotClient):
                     extra_create_args=extra_create_args,
                     cancellation_token=cancellation_token,
                 )
+            return complete_answer(result, what)
 
         async def through_policy() -> CreateResult:
             return await self._policy(call)

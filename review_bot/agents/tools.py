@@ -19,6 +19,7 @@ from review_bot.change import ChangeSet, FileChange
 from review_bot.errors import ToolError
 from review_bot.events import EventSink
 from review_bot.findings import Finding
+from review_bot.prompts import delimit
 
 __all__ = ["MAX_READ_LINES", "ChangeTools", "FileAnalyzer", "numbered_lines"]
 
@@ -95,10 +96,11 @@ class ChangeTools:
         return file
 
     def _record(self, agent: str, tool: str, arguments: dict[str, object], answer: str) -> str:
+        """``answer``, fenced as data: it holds the change's text, paths and tool messages."""
         self._events.emit(
             "agent.tool", agent=agent, tool=tool, arguments=arguments, answer_chars=len(answer)
         )
-        return answer
+        return delimit(answer, f"{tool} result")
 
     def for_agent(self, agent: str) -> list[FunctionTool]:
         """The FunctionTools for ``agent`` (its name goes into events and traces).

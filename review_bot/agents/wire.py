@@ -1,7 +1,7 @@
 """How a model call looks in a transcript, both ways, and what our model clients share.
 
 ``ReviewModelClient`` records each call as ``model.request`` / ``model.response`` events, and
-``audit.model_replay.ReplayModelClient`` answers a replayed call by matching the request and
+``agents.replay_client.ReplayModelClient`` answers a replayed call by matching the request and
 rebuilding the result from the response. Both sides use the functions here, so the recorded
 form and the form replay matches against cannot drift apart.
 """
@@ -17,8 +17,12 @@ from autogen_core.models import ChatCompletionClient, CreateResult, LLMMessage, 
 from autogen_core.tools import Tool, ToolSchema
 from pydantic import BaseModel
 
+# the agent runtime's distributions, whose versions a transcript records
+RUNTIME_PACKAGES = ("autogen-agentchat", "autogen-core", "autogen-ext", "openai")
+
 __all__ = [
     "REQUEST_FIELDS",
+    "RUNTIME_PACKAGES",
     "OneShotClient",
     "model_request",
     "result_content",

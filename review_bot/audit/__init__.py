@@ -2,11 +2,11 @@
 
 Layout: ``records`` (record format, hashing), ``stores`` / ``postgres`` (where transcripts
 live), ``writer`` (appending, the EventSink recorder), ``verify`` (the chain check),
-``recording`` (one recorded review), ``replay`` / ``model_replay`` (offline re-run),
-``view`` / ``render`` (terminal and HTML).
+``recording`` (one recorded review), ``replay`` (offline re-run; the model's answers come
+from ``review_bot.agents.replay_client``), ``view`` / ``render`` (terminal and HTML).
 """
 
-from review_bot.audit.model_replay import ReplayModelClient
+from review_bot.agents.replay_client import ReplayModelClient
 from review_bot.audit.recording import record_review
 from review_bot.audit.records import GENESIS, Record
 from review_bot.audit.render import render_html, render_terminal

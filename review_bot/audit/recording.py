@@ -9,7 +9,7 @@ What ``review.started`` holds beyond the pipeline's own fields (change hash, fil
   their results are recorded under a request keyed by the redacted contents' hashes,
   findings are fingerprinted on redacted line text (``Services.line_text``), and the agents
   only ever see redacted text. Redaction keeps line numbers, so hunks and locations hold.
-* ``redacted_change_hash``, ``config_hash``, ``versions`` (review_bot, autogen, openai,
+* ``redacted_change_hash``, ``config_hash``, ``versions`` (review_bot, the agent runtime,
   python, every tool), ``prompt_hashes`` and ``model_settings``, ``transcript`` (location).
 
 ``review.finished`` gets ``clock``: every reading of the review's clock, in order, so replay
@@ -29,6 +29,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from review_bot.agents.wire import RUNTIME_PACKAGES
 from review_bot.audit.records import canonical_json
 from review_bot.audit.signing import Signer
 from review_bot.audit.stores import TranscriptStore
@@ -51,7 +52,7 @@ __all__ = [
     "record_review",
 ]
 
-PACKAGES = ("review-bot-orchestrator", "autogen-agentchat", "autogen-core", "autogen-ext", "openai")
+PACKAGES = ("review-bot-orchestrator", *RUNTIME_PACKAGES)
 
 
 def sha256_text(text: str | None) -> str | None:

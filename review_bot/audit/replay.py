@@ -6,7 +6,7 @@ the configuration from ``review.started``, and runs :func:`review_bot.pipeline.r
 * an ``analyzer_call`` serving each analyzer's recorded result by its request (tool, our
   config hash, files and their redacted content hashes), and a process runner that refuses
   to start anything: no tool process runs, whether or not the tools are installed;
-* model answers from :class:`~review_bot.audit.model_replay.ReplayModelClient` (given to the
+* model answers from :class:`~review_bot.agents.replay_client.ReplayModelClient` (given to the
   caller's ``agents`` factory, which builds the agent runner around it);
 * the recorded clock readings.
 
@@ -22,11 +22,9 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from autogen_core.models import ChatCompletionClient, ModelInfo
-
-from review_bot.audit.model_replay import ReplayModelClient, _where
+from review_bot.agents.replay_client import ReplayModelClient, _where
 from review_bot.audit.recording import analyzer_request, config_hash, sha256_text
 from review_bot.audit.records import Record, canonical_json
 from review_bot.audit.stores import RawTranscript, TranscriptStore
@@ -43,7 +41,7 @@ from review_bot.tools import Analyzer, AnalyzerCall, AnalyzerResult, Limits, Pro
 __all__ = ["AgentsFactory", "ReplayResult", "replay"]
 
 AgentsFactory = Callable[
-    [ChatCompletionClient, ReviewConfig, Mapping[str, Any], AnalyzerCall], AgentRunner
+    [ReplayModelClient, ReviewConfig, Mapping[str, Any], AnalyzerCall], AgentRunner
 ]
 """Builds the agent runner of a replayed review around the replay model client; the agents'
 analyzer runs (their ``run_analyzer`` tool, fix checks) must go through the given call, which
@@ -202,7 +200,7 @@ async def replay(
     extra_stats: dict[str, object] = dict(finished[-1].data.get("extra_stats") or {})
     settings = started.get("model_settings") or {}
     info = settings.get("model_info")
-    model = ReplayModelClient(records, model_info=cast(ModelInfo, info) if info else None)
+    model = ReplayModelClient(records, model_info=info or None)
     runner: AgentRunner | None = None
     if recorded_review.get("mode") == "agents":
         if agents is None:

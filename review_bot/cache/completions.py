@@ -2,34 +2,54 @@
 
 The agents' model client builds the request it is about to send (redacted messages, tools,
 output schema, model) plus its scope (provider, temperature, prompt version); this adapter
-turns that into a :func:`completion_key` and stores ``CreateResult`` JSON. It sits *outside*
-the resilience policy: a hit costs no policy call and no socket.
+turns that into a :func:`completion_key` and stores the answer as the bytes its
+:class:`AnswerCodec` makes of it. The cache knows no agent runtime's types: the codec of the
+runtime's answer type lives with the runtime (``review_bot.agents.completion_cache``). It sits
+*outside* the resilience policy: a hit costs no policy call and no socket.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
-
-from autogen_core.models import CreateResult
-from pydantic import ValidationError
+from typing import Any, Generic, Protocol, TypeVar
 
 from review_bot.cache.keys import completion_key, model_tag
 from review_bot.cache.store import CacheStats
 from review_bot.cache.tiered import TieredCache
 
-__all__ = ["TieredCompletionCache"]
+__all__ = ["AnswerCodec", "TieredCompletionCache"]
+
+R = TypeVar("R")
+
+
+class AnswerCodec(Protocol[R]):
+    """How a model answer is stored: bytes out, bytes in, and the cached flag set on a hit."""
+
+    def encode(self, answer: R) -> bytes:
+        """The bytes stored for ``answer``."""
+
+    def decode(self, raw: bytes) -> R:
+        """The answer stored as ``raw``; ValueError when it cannot be read (old format)."""
+
+    def mark_cached(self, answer: R) -> R:
+        """``answer`` flagged as served from the cache."""
 
 _KEY_FIELDS = ("provider", "model", "messages", "tools", "output_schema", "prompt_version")
 
 
-class TieredCompletionCache:
+class TieredCompletionCache(Generic[R]):
     """``get_or_create(request, create)`` with single-flight misses and per-review stats."""
 
     def __init__(
-        self, cache: TieredCache, *, ttl_s: float | None, stats: CacheStats | None = None
+        self,
+        cache: TieredCache,
+        codec: AnswerCodec[R],
+        *,
+        ttl_s: float | None,
+        stats: CacheStats | None = None,
     ) -> None:
         self._cache = cache
+        self._codec = codec
         self._ttl_s = ttl_s
         self.stats = stats or CacheStats()
 
@@ -48,27 +68,25 @@ class TieredCompletionCache:
         )
 
     async def get_or_create(
-        self, request: Mapping[str, Any], create: Callable[[], Awaitable[CreateResult]]
-    ) -> CreateResult:
-        """The cached answer (marked ``cached``), or ``create()``'s, stored for next time."""
+        self, request: Mapping[str, Any], create: Callable[[], Awaitable[R]]
+    ) -> R:
+        """The cached answer (marked cached), or ``create()``'s, stored for next time."""
         key = self.key(request)
         called = False
 
         async def compute() -> bytes:
             nonlocal called
             called = True
-            return (await create()).model_dump_json().encode()
+            return self._codec.encode(await create())
 
         tags = (model_tag(str(request.get("provider", "")), str(request.get("model", ""))),)
         raw = await self._cache.get_or_compute(
             key, compute, ttl_s=self._ttl_s, tags=tags, stats=self.stats
         )
         try:
-            result = CreateResult.model_validate_json(raw)
-        except ValidationError:  # an entry written by an incompatible version: overwrite it
+            result = self._codec.decode(raw)
+        except ValueError:  # an entry written by an incompatible version: overwrite it
             result = await create()
-            await self._cache.set(
-                key, result.model_dump_json().encode(), self._ttl_s, tags, self.stats
-            )
+            await self._cache.set(key, self._codec.encode(result), self._ttl_s, tags, self.stats)
             return result
-        return result if called else result.model_copy(update={"cached": True})
+        return result if called else self._codec.mark_cached(result)

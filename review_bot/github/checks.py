@@ -13,6 +13,7 @@ from typing import Any
 from review_bot.findings import Finding, Review, Severity
 from review_bot.github.client import GitHubClient, GitHubStatusError, GitHubWriteUncertain
 from review_bot.github.limits import ANNOTATIONS_PER_REQUEST, CHECK_TEXT_LIMIT, fit_text
+from review_bot.render._escape import code, inline
 
 __all__ = ["annotation", "post_check_run", "post_failure_check"]
 
@@ -51,8 +52,9 @@ async def post_check_run(
     failing = review.fails(fail_on, min_confidence)
     conclusion = "failure" if failing else "success"
     title = f"{len(review.findings)} finding(s)" + (" (partial)" if review.partial else "")
-    notes = [f"- {s.kind} `{s.name}`: {s.reason}" for s in review.skipped]
-    summary = review.summary
+    # check run output is Markdown too: what a tool or a model wrote is escaped
+    notes = [f"- {s.kind} {code(s.name)}: {inline(s.reason)}" for s in review.skipped]
+    summary = inline(review.summary)
     if review.transcript_hash:
         # a copy of the transcript's final hash outside the store anchors the audit record
         summary += f"\n\nTranscript hash: `{review.transcript_hash}`"

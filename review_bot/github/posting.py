@@ -29,7 +29,7 @@ from review_bot.github.publish import (
     _REVIEW_TAG,
     PublishResult,
     _placement,
-    comment_body,
+    committable_body,
     review_body,
 )
 from review_bot.github.threads import resolve_threads, review_threads
@@ -144,7 +144,7 @@ class _Poster:
                 fresh.append((finding, spot))
                 superseded += [old] if old is not None else []
                 continue
-            body = fit_comment(finding, comment_body)
+            body = fit_comment(finding, committable_body(spot))
             if old.get("body") != body:
                 path = f"/repos/{self.repo}/pulls/comments/{old['id']}"
                 await self.gh.request("PATCH", path, json={"body": body})
@@ -211,7 +211,7 @@ class _Poster:
         return [finding]
 
     async def _create(self, body: str | None, batch: list[tuple[Finding, Spot]]) -> dict[str, Any]:
-        comments = [{**spot, "body": fit_comment(f, comment_body)} for f, spot in batch]
+        comments = [{**spot, "body": fit_comment(f, committable_body(spot))} for f, spot in batch]
         marker = hashlib.sha256(
             "\x1f".join([self.key, *(f.fingerprint for f, _ in batch)]).encode()
         ).hexdigest()[:24]

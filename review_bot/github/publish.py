@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from review_bot.change import ChangeSet
 from review_bot.findings import Finding, Review
+from review_bot.render._escape import code, fence, inline
 
-__all__ = ["PublishResult", "comment_body", "review_body"]
+__all__ = ["PublishResult", "comment_body", "committable_body", "review_body"]
 
 log = logging.getLogger(__name__)
 
@@ -41,40 +42,70 @@ class PublishResult(BaseModel):
     in_summary: int = 0
 
 
-def comment_body(finding: Finding) -> str:
-    """The inline comment for a finding, with its fingerprint hidden at the top."""
+def comment_body(finding: Finding, *, committable: bool = True) -> str:
+    """The inline comment for a finding, with its fingerprint hidden at the top.
+
+    Everything from a tool or a model is escaped (no HTML, headings, tables or mentions).
+    The suggestion is a committable ```` ```suggestion ```` block only when the comment spans
+    exactly the finding's lines (``committable``); otherwise it is shown as plain code.
+    """
     sources = ", ".join(finding.sources)
     lines = [
         f"<!-- review-bot:fp={finding.fingerprint} -->",
         f"{_ICON[finding.severity]} **{finding.severity}** · {finding.category} · "
-        f"`{finding.rule_id}`",
+        f"{code(finding.rule_id)}",
         "",
-        finding.message,
+        inline(finding.message),
     ]
-    if finding.suggestion:
-        fence = "````" if "```" in finding.suggestion else "```"
-        lines += ["", f"{fence}suggestion", finding.suggestion.rstrip("\n"), fence]
-    lines += ["", f"<sub>{sources}</sub>"]
+    lines += _suggestion_block(finding, committable)
+    lines += ["", f"<sub>{inline(sources)}</sub>"]
     return "\n".join(lines)
+
+
+def _suggestion_block(finding: Finding, committable: bool) -> list[str]:
+    if finding.suggestion is None:
+        return []
+    replacement = finding.suggestion.splitlines()
+    if committable:
+        return ["", *fence(replacement, "suggestion")]
+    where = f"lines {finding.line}-{finding.end_line}"
+    return ["", f"Suggested replacement for {where}:", "", *fence(replacement)]
+
+
+def _covers(finding: Finding, spot: Mapping[str, Any]) -> bool:
+    """True when the comment at ``spot`` spans exactly the finding's lines."""
+    return (spot.get("start_line", spot["line"]), spot["line"]) == (finding.line, finding.end_line)
+
+
+def committable_body(spot: Mapping[str, Any]) -> Callable[[Finding], str]:
+    """:func:`comment_body` for a comment placed at ``spot``: the suggestion is committable
+    only when the comment spans exactly the finding's lines (a range re-anchored on its last
+    line alone would replace that line with the whole suggestion)."""
+
+    def render(finding: Finding) -> str:
+        return comment_body(finding, committable=_covers(finding, spot))
+
+    return render
 
 
 def review_body(review: Review, key: str, outside: Iterable[Finding]) -> str:
     """The review's summary, listing findings that could not be placed on a diff line."""
-    lines = [_REVIEW_TAG, "### Review Bot", "", review.summary]
+    lines = [_REVIEW_TAG, "### Review Bot", "", inline(review.summary)]
     rest = list(outside)
     if rest:
         lines += ["", "**Findings outside the diff's commentable lines:**", ""]
         lines += [
-            f"- {_ICON[f.severity]} `{f.path}:{f.line}` **{f.severity}** `{f.rule_id}`: {f.message}"
+            f"- {_ICON[f.severity]} {code(f'{f.path}:{f.line}')} **{f.severity}** "
+            f"{code(f.rule_id)}: {inline(f.message)}"
             for f in rest
         ]
     if review.skipped:
         lines += ["", "<details><summary>Not reviewed</summary>", ""]
-        lines += [f"- {s.kind} `{s.name}`: {s.reason}" for s in review.skipped]
+        lines += [f"- {s.kind} {code(s.name)}: {inline(s.reason)}" for s in review.skipped]
         lines += ["", "</details>"]
     if review.partial:
         failed = ", ".join(sorted({f.component for f in review.failures}))
-        lines += ["", f"_Partial review: {failed} failed._"]
+        lines += ["", f"_Partial review: {inline(failed)} failed._"]
     lines += ["", f"<!-- review-bot:key={key} -->"]
     return "\n".join(lines)
 

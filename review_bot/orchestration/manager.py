@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from autogen_core.models import ChatCompletionClient
@@ -25,7 +24,6 @@ from review_bot.agents.schemas import (
     CoderOutput,
     ReviewerOutput,
     SecurityOutput,
-    Triage,
 )
 from review_bot.agents.tools import ChangeTools, FileAnalyzer, numbered_lines
 from review_bot.agents.tracing import NullTracer, Tracer
@@ -33,12 +31,20 @@ from review_bot.agents.usage import BudgetExhausted, UsageLedger
 from review_bot.change import ChangeSet
 from review_bot.config.model import ModelConfig
 from review_bot.config.models import ReviewConfig
-from review_bot.errors import ConfigError, ReviewError
+from review_bot.errors import (
+    ConfigError,
+    DependencyUnavailable,
+    ModelUnavailable,
+    RateLimited,
+    ReviewError,
+)
 from review_bot.events import EventSink
 from review_bot.filtering import in_change
-from review_bot.findings import Failure, Finding, Skip, combine_confidences, severity_at_least
+from review_bot.findings import Failure, Finding, Skip, severity_at_least
 from review_bot.orchestration.chunking import Chunk, plan_chunks
 from review_bot.orchestration.fixes import check_fix
+from review_bot.orchestration.state import ReviewState as _Review
+from review_bot.orchestration.state import finding_key, phase_result
 from review_bot.orchestration.turns import run_structured
 from review_bot.pipeline import AgentPhaseResult
 from review_bot.prompts import (
@@ -60,6 +66,8 @@ _FIX_CONTEXT = 8
 _FIX_MIN_CONFIDENCE = 0.5
 _PROMPT_OVERHEAD = 300  # tokens of chunk.md's own text and the excerpt labels
 _MIN_EXCERPT_BUDGET = 500
+# failures that say the model cannot be reached now (not that one answer was bad)
+_UNREACHABLE = (ModelUnavailable, RateLimited, DependencyUnavailable)
 
 
 class ToolFindings(Protocol):
@@ -68,26 +76,6 @@ class ToolFindings(Protocol):
     @property
     def findings(self) -> tuple[Finding, ...]:
         """The tools' findings."""
-
-
-@dataclass
-class _Review:
-    """Mutable state of one review's agent phase."""
-
-    change: ChangeSet
-    config: ReviewConfig
-    events: EventSink
-    ledger: UsageLedger
-    tools: ChangeTools
-    tool_ids: dict[str, Finding]
-    findings: list[Finding] = field(default_factory=list)
-    triage: dict[str, Triage] = field(default_factory=dict)
-    suggestions: dict[str, str] = field(default_factory=dict)
-    skipped: list[Skip] = field(default_factory=list)
-    failures: list[Failure] = field(default_factory=list)
-    off_change: int = 0
-    retries: int = 0
-    summaries: list[str] = field(default_factory=list)
 
 
 class ConversationManager:
@@ -204,6 +192,16 @@ class ConversationManager:
                 if verdict.id in shown:
                     state.triage[verdict.id] = verdict
         state.findings.extend(found)
+        if {(REVIEWER.role, label), (SECURITY.role, label)} <= state.unreachable:
+            state.skipped.append(
+                Skip(
+                    kind="agent",
+                    name=f"{CODER.role} chunk {label}",
+                    reason="the reviewer and the security agent both failed on an unavailable "
+                    "model; the coder would ask the same model",
+                )
+            )
+            return
         await self._fix(state, chunk, label, found, [r.id for r in refs])
 
     def _tool_refs(self, state: _Review, chunk: Chunk, budget: int) -> list[ToolFindingRef]:
@@ -276,16 +274,16 @@ class ConversationManager:
             tracer=self._tracer,
             labels={"chunk": label},
             cache_scope=self._cache_scope(spec),
+            output_schema=schema if self._model.model_info.structured_output else None,
         )
+        state.turns.structured += int(self._model.model_info.structured_output)
         tools = state.tools.for_agent(spec.role) if spec.uses_tools else []
         agent = make_agent(spec, client, tools, max_tool_iterations=self._model.max_tool_iterations)
         state.events.emit("agent.started", agent=spec.role, chunk=label)
         status = "ok"
         try:
             with self._tracer.observe(f"{spec.role} chunk {label}", "agent"):
-                output, retried = await run_structured(agent, task, schema)
-            state.retries += int(retried)
-            return output
+                return await run_structured(agent, task, schema, state.turns)
         except BudgetExhausted as exc:
             status = "skipped"
             state.skipped.append(
@@ -294,6 +292,8 @@ class ConversationManager:
             return None
         except ReviewError as exc:
             status = "failed"
+            if isinstance(exc, _UNREACHABLE):
+                state.unreachable.add((spec.role, label))
             state.failures.append(Failure(component=spec.source, reason=f"chunk {label}: {exc}"))
             return None
         finally:
@@ -365,64 +365,8 @@ class ConversationManager:
                 reason=check.reason,
             )
             if check.suggestion is not None:
-                key = patch.finding_id if patch.finding_id.startswith("T") else _key(target)
+                key = patch.finding_id if patch.finding_id.startswith("T") else finding_key(target)
                 state.suggestions[key] = check.suggestion
 
-    # -- merge -------------------------------------------------------------------------------
-
     def _result(self, state: _Review) -> AgentPhaseResult:
-        findings = []
-        for f in state.findings:
-            suggestion = state.suggestions.get(_key(f))
-            findings.append(f.model_copy(update={"suggestion": suggestion}) if suggestion else f)
-        triaged = []
-        for ident, f in state.tool_ids.items():
-            triaged.append(_triaged(f, state.triage.get(ident), state.suggestions.get(ident)))
-        stats: dict[str, object] = {
-            **state.ledger.stats(),
-            "agent_findings_outside_change": state.off_change,
-            "agent_corrective_retries": state.retries,
-        }
-        summary = " ".join(dict.fromkeys(s.strip() for s in state.summaries if s.strip()))
-        return AgentPhaseResult(
-            findings=tuple(findings),
-            tool_findings=tuple(triaged),
-            skipped=tuple(state.skipped),
-            failures=tuple(state.failures),
-            stats=stats,
-            summary=summary[:1_000],
-        )
-
-
-# what a triage verdict (which states no confidence of its own) is worth
-_CONFIRM_CONFIDENCE = 0.5
-_REJECTED_CONFIDENCE = 0.2
-
-
-def _key(f: Finding) -> str:
-    return f"{f.path}\0{f.line}\0{f.end_line}\0{f.rule_id}\0{f.sources}"
-
-
-def _triaged(f: Finding, verdict: Triage | None, suggestion: str | None) -> Finding:
-    """A tool finding after the security agent's triage (never dropped on a model's word)."""
-    update: dict[str, Any] = {}
-    if suggestion:
-        update["suggestion"] = suggestion
-    if verdict is not None:
-        update["sources"] = tuple(dict.fromkeys((*f.sources, SECURITY.source)))
-        if verdict.verdict == "downgrade" and verdict.severity is not None:
-            if severity_at_least(f.severity, verdict.severity):
-                update["severity"] = verdict.severity
-            update["message"] = f"{f.message} (security review: {verdict.reason})"
-        elif verdict.verdict == "reject":
-            update["severity"] = "info"
-            update["message"] = (
-                f"{f.message} (security review: likely false positive: {verdict.reason})"
-            )
-            update["confidence"] = min(f.confidence, _REJECTED_CONFIDENCE)
-        elif verdict.verdict == "confirm":
-            # an agent that agrees is a second, independent source (noisy-or)
-            update["confidence"] = combine_confidences(
-                [(",".join(f.sources), f.confidence), (SECURITY.source, _CONFIRM_CONFIDENCE)]
-            )
-    return f.model_copy(update=update) if update else f
+        return phase_result(state)

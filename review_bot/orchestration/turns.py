@@ -3,12 +3,15 @@
 No "reply TERMINATE" control flow: a turn ends when the agent gives a text answer (after
 at most ``max_tool_iterations`` rounds of tool calls), and the answer must validate against
 the agent's pydantic schema. An invalid answer gets ONE corrective message in the same
-conversation; a second invalid answer raises :class:`InvalidModelOutput`.
+conversation; a second invalid answer raises :class:`InvalidModelOutput`. When the model
+supports structured output, every answer is also requested as the schema (``response_format``
+json_schema, see ``ReviewModelClient``): validation and correction stay, they just rarely fire.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TypeVar
 
 from autogen_agentchat.agents import AssistantAgent
@@ -19,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from review_bot.errors import InvalidModelOutput
 from review_bot.prompts import corrective_message
 
-__all__ = ["parse_answer", "run_structured"]
+__all__ = ["TurnStats", "parse_answer", "run_structured"]
 
 T = TypeVar("T", bound=BaseModel)
 _FENCE = re.compile(r"^\s*```(?:json)?\s*\n(?P<body>.*)\n\s*```\s*$", re.DOTALL)
@@ -50,11 +53,28 @@ def _final_text(result: TaskResult) -> str:
     raise InvalidModelOutput(f"the agent ended its turn with {kind}, not a JSON answer")
 
 
-async def run_structured(agent: AssistantAgent, task: str, schema: type[T]) -> tuple[T, bool]:
-    """The agent's validated answer to ``task`` and whether it needed the corrective retry."""
+@dataclass
+class TurnStats:
+    """What happened in the structured turns of a review (the ``agent_*`` stats)."""
+
+    structured: int = 0  # turns whose every answer was asked for as the schema (response_format)
+    corrective: int = 0  # corrective messages sent
+    corrective_failed: int = 0  # ... whose answer was still invalid (the agent then failed)
+
+
+async def run_structured(
+    agent: AssistantAgent, task: str, schema: type[T], stats: TurnStats | None = None
+) -> T:
+    """The agent's validated answer to ``task``; one corrective message if it is invalid."""
+    stats = stats if stats is not None else TurnStats()
     result = await agent.run(task=task)
     try:
-        return parse_answer(_final_text(result), schema), False
+        return parse_answer(_final_text(result), schema)
     except InvalidModelOutput as exc:
+        stats.corrective += 1
         retry = await agent.run(task=corrective_message(str(exc)))
-        return parse_answer(_final_text(retry), schema), True
+        try:
+            return parse_answer(_final_text(retry), schema)
+        except InvalidModelOutput:
+            stats.corrective_failed += 1
+            raise

@@ -58,10 +58,19 @@ def prompt_version(role: AgentRole) -> str:
 
 
 def delimit(text: str, label: str = "") -> str:
-    """Wrap untrusted ``text`` in data markers keyed by a hash of the text."""
+    """Wrap untrusted ``text`` in data markers keyed by a hash of the text.
+
+    ``label`` (which may hold a path or a rule id, untrusted too) goes inside the fence, on
+    one line: nothing from the change ever sits on a marker line or outside the markers.
+    """
+    label = _one_line(label)
     key = hashlib.sha256(f"{label}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    head = f"<<<DATA {key}>>>" + (f" {label}" if label else "")
-    return f"{head}\n{text}\n<<<END DATA {key}>>>"
+    body = f"[{label}]\n{text}" if label else text
+    return f"<<<DATA {key}>>>\n{body}\n<<<END DATA {key}>>>"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
@@ -129,7 +138,9 @@ def _excerpt(excerpt: Excerpt) -> str:
 
 def _tool_finding(ref: ToolFindingRef) -> str:
     where = f"{ref.path}:{ref.line}" + (f"-{ref.end_line}" if ref.end_line != ref.line else "")
-    return f"- id {ref.id}: {where} {ref.severity} {ref.rule_id} ({ref.source}): {ref.message}"
+    # one line per finding: a message cannot start a line that looks like another finding
+    text = f"{where} {ref.severity} {ref.rule_id} ({ref.source}): {ref.message}"
+    return f"- id {ref.id}: {_one_line(text)}"
 
 
 def review_prompt(
@@ -156,12 +167,18 @@ def review_prompt(
 
 
 def fix_prompt(requests: Sequence[FixRequest]) -> RenderedPrompt:
-    """The coder's task: patch each finding in ``requests``."""
+    """The coder's task: patch each finding in ``requests``.
+
+    Only the finding's id (ours) is outside the data fence; its path, lines, rule id and
+    message, all from a tool or a model, are data.
+    """
     blocks = []
     for req in requests:
         where = f"{req.path}:{req.line}" + (f"-{req.end_line}" if req.end_line != req.line else "")
-        head = f"Finding {req.id}: {where} {req.severity} {req.rule_id}"
-        blocks.append(f"{head}\n{delimit(req.message, 'finding message')}\n{_excerpt(req.excerpt)}")
+        about = f"{where} {req.severity} {_one_line(req.rule_id)}\n{req.message}"
+        blocks.append(
+            f"Finding {req.id}:\n{delimit(about, 'finding')}\n{_excerpt(req.excerpt)}"
+        )
     text = Template(_template("fix.md")).substitute(fixes="\n\n".join(blocks))
     return RenderedPrompt(text=text.strip() + "\n", version=prompt_version("coder"))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from review_bot.change import ChangeSet
 from review_bot.findings import Finding
 from review_bot.redaction import Redactor
+from review_bot.suggestions import suggestion_diff
 
 # the last change rendered and its redaction (a report renders one change, many findings)
 _last: list[tuple[ChangeSet, ChangeSet]] = []
@@ -54,3 +55,11 @@ def _mask_secret_line(text: str) -> str:
             name = stripped.split(sep, 1)[0].rstrip()
             return f"{indent}{name} {sep} [secret hidden]"
     return f"{indent}[secret hidden]"
+
+
+def suggestion_lines(finding: Finding, change: ChangeSet | None) -> list[str]:
+    """The finding's suggestion as diff lines (``-`` the lines it replaces, ``+`` the new
+    ones), secrets masked."""
+    redacted = _redacted(change) if change is not None else None
+    redactor = Redactor()  # the suggestion's own lines are the model's or a tool's text
+    return [redactor.redact(line) for line in suggestion_diff(finding, redacted)]

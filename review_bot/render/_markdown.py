@@ -6,13 +6,11 @@ from itertools import groupby
 
 from review_bot.change import ChangeSet
 from review_bot.findings import SEVERITIES, Review, rank_findings
-from review_bot.render._context import context_lines
+from review_bot.render._context import context_lines, suggestion_lines
+from review_bot.render._escape import code, fence, inline
 
 _ICON = {"critical": "🟥", "high": "🟧", "medium": "🟨", "low": "🟦", "info": "⬜"}
-
-
-def _escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+_escape = inline
 
 
 def render_markdown(review: Review, change: ChangeSet | None = None) -> str:
@@ -25,31 +23,28 @@ def render_markdown(review: Review, change: ChangeSet | None = None) -> str:
         out.append("")
     by_path = sorted(rank_findings(review.findings), key=lambda f: (f.path, f.line))
     for path, group in groupby(by_path, key=lambda f: f.path):
-        out += [f"### `{path}`", ""]
+        out += [f"### {code(path)}", ""]
         for finding in group:
             where = f"L{finding.line}" + (
                 f"-L{finding.end_line}" if finding.end_line != finding.line else ""
             )
-            sources = ", ".join(finding.sources)
+            sources = _escape(", ".join(finding.sources))
             out.append(
                 f"- {_ICON[finding.severity]} **{finding.severity}** {where} "
-                f"`{finding.rule_id}`: {_escape(finding.message)} "
+                f"{code(finding.rule_id)}: {_escape(finding.message)} "
                 f"_({sources}; confidence {finding.confidence:.2f})_"
             )
             lines = context_lines(finding, change, around=0)
             if lines:
-                out.append("  ```")
-                out += [f"  {text}" for _, text, _ in lines]
-                out.append("  ```")
-            if finding.suggestion:
-                out += ["  Suggested fix:", "  ```suggestion"]
-                out += [f"  {line}" for line in finding.suggestion.splitlines()]
-                out.append("  ```")
+                out += fence([text for _, text, _ in lines], indent="  ")
+            if finding.suggestion is not None:
+                out.append("  Suggested fix:")
+                out += fence(suggestion_lines(finding, change), "diff", indent="  ")
         out.append("")
     if review.skipped or review.failures:
         out += ["<details><summary>Skipped and failed</summary>", ""]
-        out += [f"- skipped {s.kind} `{s.name}`: {_escape(s.reason)}" for s in review.skipped]
-        out += [f"- **failed** `{f.component}`: {_escape(f.reason)}" for f in review.failures]
+        out += [f"- skipped {s.kind} {code(s.name)}: {_escape(s.reason)}" for s in review.skipped]
+        out += [f"- **failed** {code(f.component)}: {_escape(f.reason)}" for f in review.failures]
         out += ["", "</details>", ""]
     stats = review.stats
     out.append(

@@ -35,6 +35,25 @@ def _rule(finding: Finding) -> dict[str, Any]:
     }
 
 
+def _fix(finding: Finding, replacement: str) -> dict[str, Any]:
+    """SARIF's fix: the finding's whole lines (newlines included) replaced by the suggestion."""
+    text = replacement if not replacement or replacement.endswith("\n") else replacement + "\n"
+    region = {"startLine": finding.line, "startColumn": 1}
+    region |= {"endLine": finding.end_line + 1, "endColumn": 1}
+    change: dict[str, Any] = {"deletedRegion": region}
+    if text:
+        change["insertedContent"] = {"text": text}
+    return {
+        "description": {"text": f"Replace lines {finding.line}-{finding.end_line}"},
+        "artifactChanges": [
+            {
+                "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
+                "replacements": [change],
+            }
+        ],
+    }
+
+
 def sarif_log(review: Review) -> dict[str, Any]:
     """The SARIF log as a JSON-ready dict."""
     rules: dict[str, dict[str, Any]] = {}
@@ -67,8 +86,8 @@ def sarif_log(review: Review) -> dict[str, Any]:
         }
         if finding.fingerprint:
             result["partialFingerprints"] = {"reviewBot/v1": finding.fingerprint}
-        if finding.suggestion:
-            result["properties"]["suggestion"] = finding.suggestion
+        if finding.suggestion is not None:
+            result["fixes"] = [_fix(finding, finding.suggestion)]
         results.append(result)
     notifications = [
         {"level": "warning", "message": {"text": f"{f.component} failed: {f.reason}"}}

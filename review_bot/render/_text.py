@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from itertools import groupby
 
 from rich.console import Console
@@ -10,7 +11,15 @@ from rich.text import Text
 
 from review_bot.change import ChangeSet
 from review_bot.findings import Review, rank_findings
-from review_bot.render._context import context_lines
+from review_bot.render._context import context_lines, suggestion_lines
+
+# terminal control (ANSI escapes, carriage returns) in a tool's or a model's text is dropped
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _plain(text: str) -> str:
+    return _CONTROL.sub("", text)
+
 
 SEVERITY_STYLE = {
     "critical": "bold white on red",
@@ -30,11 +39,11 @@ def render_text(review: Review, change: ChangeSet | None = None, *, color: bool 
     title = Text("Review Bot", style="bold")
     title.append(f"  ({review.mode})", style="dim")
     console.print(title)
-    console.print(review.summary)
+    console.print(Text(_plain(review.summary)))
     console.print()
     by_path = sorted(rank_findings(review.findings), key=lambda f: (f.path, f.line))
     for path, group in groupby(by_path, key=lambda f: f.path):
-        console.print(Text(path, style="bold underline"))
+        console.print(Text(_plain(path), style="bold underline"))
         for finding in group:
             head = Text("  ")
             head.append(f"{finding.severity.upper():<8}", style=SEVERITY_STYLE[finding.severity])
@@ -44,30 +53,31 @@ def render_text(review: Review, change: ChangeSet | None = None, *, color: bool 
                 else (f"{finding.line}-{finding.end_line}")
             )
             head.append(f" line {where}  ", style="bold")
-            head.append(f"{finding.rule_id}", style="magenta")
+            head.append(_plain(finding.rule_id), style="magenta")
             head.append(
-                f"  [{', '.join(finding.sources)}; confidence {finding.confidence:.2f}]",
+                _plain(f"  [{', '.join(finding.sources)}; confidence {finding.confidence:.2f}]"),
                 style="dim",
             )
             console.print(head)
-            console.print(Text(f"    {finding.message}"))
+            console.print(Text(_plain(f"    {finding.message}")))
             for number, text, marked in context_lines(finding, change):
                 style = "bold" if marked else "dim"
                 marker = ">" if marked else " "
-                console.print(Text(f"    {marker}{number:>5} | {text}", style=style))
-            if finding.suggestion:
+                console.print(Text(_plain(f"    {marker}{number:>5} | {text}"), style=style))
+            if finding.suggestion is not None:
                 console.print(Text("    suggestion:", style="green"))
-                for line in finding.suggestion.splitlines():
-                    console.print(Text(f"      {line}", style="green"))
+                for line in suggestion_lines(finding, change):
+                    style = "red" if line.startswith("-") else "green"
+                    console.print(Text(_plain(f"      {line}"), style=style))
         console.print()
     if review.skipped:
         console.print(Text("Skipped", style="bold"))
         for skip in review.skipped:
-            console.print(Text(f"  {skip.kind} {skip.name}: {skip.reason}", style="dim"))
+            console.print(Text(_plain(f"  {skip.kind} {skip.name}: {skip.reason}"), style="dim"))
     if review.failures:
         console.print(Text("Failures (partial review)", style="bold red"))
         for failure in review.failures:
-            console.print(Text(f"  {failure.component}: {failure.reason}", style="red"))
+            console.print(Text(_plain(f"  {failure.component}: {failure.reason}"), style="red"))
     stats = review.stats
     console.print(
         Text(

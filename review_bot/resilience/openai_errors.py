@@ -69,8 +69,11 @@ def translate_openai_error(exc: openai.OpenAIError, what: str = "the model") -> 
     length, 401, 403, 404, 422) and exhausted quota → ModelRejected; malformed or cut-off
     answers → InvalidModelOutput.
     """
-    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
-        return ModelUnavailable(f"{what} could not be reached: {exc.message}")
+    if isinstance(exc, openai.APITimeoutError):
+        return ModelUnavailable(f"{what} did not answer in time: {exc.message}{_cause(exc)}")
+    if isinstance(exc, openai.APIConnectionError):
+        # a body cut off mid-answer is one too: the cause says so (httpx RemoteProtocolError)
+        return ModelUnavailable(f"{what} could not be reached: {exc.message}{_cause(exc)}")
     if isinstance(exc, openai.APIResponseValidationError):
         return InvalidModelOutput(f"{what} answered with data the SDK could not parse: {exc}")
     if isinstance(exc, openai.APIStatusError):
@@ -86,6 +89,15 @@ def translate_openai_error(exc: openai.OpenAIError, what: str = "the model") -> 
     if isinstance(exc, openai.LengthFinishReasonError | openai.ContentFilterFinishReasonError):
         return InvalidModelOutput(f"{what} stopped before a complete answer: {exc}")
     return ModelUnavailable(f"{what} failed: {type(exc).__name__}: {exc}")
+
+
+def _cause(exc: BaseException) -> str:
+    """`` (Cause: detail)`` from the error the SDK wrapped, or nothing."""
+    cause = exc.__cause__ or exc.__context__
+    if cause is None:
+        return ""
+    detail = str(cause) or "no detail"
+    return f" ({type(cause).__name__}: {detail[:200]})"
 
 
 def _rejection_hint(status: int, code: str | None) -> str:

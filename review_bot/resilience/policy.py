@@ -137,7 +137,8 @@ class Policy:
         except (TimeoutError, ConnectionError) as exc:
             self._count(scope, "failures")
             raise self._unavailable(
-                f"{self.name!r} failed after its retries: {type(exc).__name__}: {exc}"
+                f"{self.name!r} failed after its retries: {type(exc).__name__}: "
+                f"{str(exc) or 'no detail'}"
             ) from exc
         except ReviewError as exc:
             if not isinstance(exc, DependencyUnavailable) or isinstance(exc, DeadlineExceeded):
@@ -226,6 +227,11 @@ class Policy:
                     f"{self.name!r} ran past its {limit:g}s attempt limit; raise "
                     "attempt_timeout_s under [resilience] (and tools.timeout_s) for big files "
                     "or a loaded machine"
+                ) from exc
+            if cm.expired():  # asyncio's own TimeoutError says nothing: say what ran out
+                raise TimeoutError(
+                    f"no answer within the {limit:g}s attempt timeout "
+                    f"(resilience attempt_timeout_s of {self.name!r})"
                 ) from exc
             raise
 

@@ -20,6 +20,8 @@ from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
 from review_bot.errors import ToolOutputError
 from review_bot.findings import Category, Finding, Severity
+from review_bot.suggestions import Edit
+from review_bot.tools.autofix import read_workdir_file, suggestion_from_edits
 from review_bot.tools.base import CommandAnalyzer, load_json, relative_to_workdir
 from review_bot.tools.cwe import cwe_for
 from review_bot.tools.eslint_plugins import plugin_env, plugin_fingerprint, plugin_rule
@@ -69,6 +71,20 @@ def _parser_beside(eslint: str) -> Path | None:
     except (ValueError, AttributeError):
         return None
     return entry if entry is not None and entry.is_file() else None
+
+
+def _autofix(content: str | None, finding: Finding, fix: Any) -> str | None:
+    """eslint's ``fix`` (``range`` in UTF-16 code units, ``text``) as a suggestion, or None."""
+    if content is None or not isinstance(fix, dict):
+        return None
+    if any(ord(c) > 0xFFFF for c in content):
+        return None  # UTF-16 offsets differ from ours past the BMP: not worth the risk
+    try:
+        start, end = (int(n) for n in fix["range"])
+        edit = Edit(start, end, str(fix["text"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    return suggestion_from_edits(content, finding, [edit])
 
 
 def classify(rule_id: str, level: int, fatal: bool) -> tuple[Severity, Category]:
@@ -128,13 +144,15 @@ class EslintAnalyzer(CommandAnalyzer):
             raise ToolOutputError(f"eslint printed {type(data).__name__}, expected a JSON list")
 
         def read(path: str) -> Callable[[Any], Finding]:
+            content = read_workdir_file(workdir, path)
+
             def one(item: Any) -> Finding:
                 line = int(item.get("line") or 1)
                 rule_id = str(item.get("ruleId") or "parse-error")
                 fatal = bool(item.get("fatal"))
                 severity, category = classify(rule_id, int(item["severity"]), fatal)
                 severity, category, cwe = plugin_rule(rule_id) or (severity, category, ())
-                return self.finding(
+                finding = self.finding(
                     path,
                     line,
                     end_line=int(item.get("endLine") or line),
@@ -144,6 +162,10 @@ class EslintAnalyzer(CommandAnalyzer):
                     message=str(item["message"]),
                     cwe=cwe or cwe_for(self.name, rule_id),
                 )
+                suggestion = _autofix(content, finding, item.get("fix"))
+                if suggestion is None:
+                    return finding
+                return finding.model_copy(update={"suggestion": suggestion})
 
             return one
 

@@ -10,6 +10,8 @@ from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
 from review_bot.errors import ToolOutputError
 from review_bot.findings import Category, Finding, Severity
+from review_bot.suggestions import Edit
+from review_bot.tools.autofix import offsets, read_workdir_file, suggestion_from_edits
 from review_bot.tools.base import CommandAnalyzer, load_json, relative_to_workdir
 from review_bot.tools.cwe import cwe_for
 from review_bot.tools.sandbox import ProcessResult
@@ -53,6 +55,27 @@ def classify(code: str) -> tuple[Severity, Category]:
     return ("low", "correctness")
 
 
+def _autofix(content: str | None, finding: Finding, fix: Any) -> str | None:
+    """ruff's safe fix (``fix.edits``, rows and columns 1-based) as a suggestion, or None."""
+    if content is None or not isinstance(fix, dict) or fix.get("applicability") != "safe":
+        return None
+    at = offsets(content)
+    edits = []
+    try:
+        for edit in fix.get("edits") or []:
+            start, end = edit["location"], edit["end_location"]
+            edits.append(
+                Edit(
+                    at(int(start["row"]), int(start["column"])),
+                    at(int(end["row"]), int(end["column"])),
+                    str(edit.get("content") or ""),
+                )
+            )
+    except (KeyError, TypeError, ValueError):
+        return None  # a fix we cannot read is no reason to lose the finding
+    return suggestion_from_edits(content, finding, edits)
+
+
 class RuffAnalyzer(CommandAnalyzer):
     """Runs ``python -m ruff check --isolated`` with our pinned rule selection."""
 
@@ -79,6 +102,8 @@ class RuffAnalyzer(CommandAnalyzer):
         if not isinstance(data, list):
             raise ToolOutputError(f"ruff printed {type(data).__name__}, expected a JSON list")
 
+        texts: dict[str, str | None] = {}
+
         def read(item: Any) -> Finding | None:
             path = relative_to_workdir(str(item["filename"]), workdir)
             if path is None:
@@ -87,7 +112,7 @@ class RuffAnalyzer(CommandAnalyzer):
             line = int(item["location"]["row"])
             end = item.get("end_location") or item["location"]
             severity, category = classify(code)
-            return self.finding(
+            finding = self.finding(
                 path,
                 line,
                 end_line=int(end["row"]),
@@ -97,5 +122,11 @@ class RuffAnalyzer(CommandAnalyzer):
                 message=str(item["message"]),
                 cwe=cwe_for(self.name, code),
             )
+            if path not in texts:
+                texts[path] = read_workdir_file(workdir, path)
+            suggestion = _autofix(texts[path], finding, item.get("fix"))
+            if suggestion is None:
+                return finding
+            return finding.model_copy(update={"suggestion": suggestion})
 
         return self.findings_from(data, read, "diagnostic")

@@ -19,6 +19,8 @@ from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
 from review_bot.errors import ToolOutputError
 from review_bot.findings import CATEGORIES, SEVERITIES, Category, Finding, Severity
+from review_bot.suggestions import Edit
+from review_bot.tools.autofix import read_workdir_file, suggestion_from_edits
 from review_bot.tools.base import CommandAnalyzer, load_json, relative_to_workdir
 from review_bot.tools.sandbox import ProcessResult
 
@@ -61,6 +63,23 @@ def _cwe(metadata: Mapping[str, object]) -> tuple[str, ...]:
     raw = metadata.get("cwe") or ()
     items = [raw] if isinstance(raw, str) else list(raw) if isinstance(raw, list) else []
     return tuple(str(item).split(":", 1)[0].strip() for item in items)
+
+
+def _autofix(content: str | None, finding: Finding, item: Any) -> str | None:
+    """A rule's ``fix:`` (``extra.fix`` replaces the match, byte offsets) as a suggestion."""
+    if content is None:
+        return None
+    try:
+        raw = content.encode("utf-8")
+        start, end = int(item["start"]["offset"]), int(item["end"]["offset"])
+        edit = Edit(
+            len(raw[:start].decode("utf-8")),
+            len(raw[:end].decode("utf-8")),
+            str(item["extra"]["fix"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    return suggestion_from_edits(content, finding, [edit])
 
 
 class SemgrepAnalyzer(CommandAnalyzer):
@@ -122,6 +141,8 @@ class SemgrepAnalyzer(CommandAnalyzer):
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
             raise ToolOutputError("semgrep's JSON has no 'results' list")
 
+        texts: dict[str, str | None] = {}
+
         def read(item: Any) -> Finding | None:
             path = relative_to_workdir(str(item["path"]), workdir)
             if path is None:
@@ -130,7 +151,7 @@ class SemgrepAnalyzer(CommandAnalyzer):
             metadata = extra.get("metadata") or {}
             wanted = str(metadata.get("review-bot-severity", "")).lower()
             fallback = _SEVERITY.get(str(extra.get("severity")).upper(), "medium")
-            return self.finding(
+            finding = self.finding(
                 path,
                 int(item["start"]["line"]),
                 end_line=int(item["end"]["line"]),
@@ -142,5 +163,13 @@ class SemgrepAnalyzer(CommandAnalyzer):
                 message=str(extra["message"]).strip(),
                 cwe=_cwe(metadata),
             )
+            if not isinstance(extra.get("fix"), str):
+                return finding
+            if path not in texts:
+                texts[path] = read_workdir_file(workdir, path)
+            suggestion = _autofix(texts[path], finding, item)
+            if suggestion is None:
+                return finding
+            return finding.model_copy(update={"suggestion": suggestion})
 
         return self.findings_from(data["results"], read, "result")

@@ -12,8 +12,8 @@ from autogen_core.models import SystemMessage, UserMessage
 from autogen_ext.models.replay import ReplayChatCompletionClient
 
 from review_bot.agents.client import ReviewModelClient
+from review_bot.agents.replay_client import ReplayModelClient
 from review_bot.agents.usage import UsageLedger
-from review_bot.audit.model_replay import ReplayModelClient
 from review_bot.audit.render import render_html
 from review_bot.audit.stores import FileStore
 from review_bot.audit.verify import load_records

@@ -15,8 +15,8 @@ import pytest
 from autogen_core.models import CreateResult, ModelInfo, UserMessage
 from autogen_ext.models.openai import OpenAIChatCompletionClient
 
+from review_bot.agents.completion_cache import completion_cache
 from review_bot.cache import MemoryStore, RedisStore, SqliteStore, TieredCache, model_tag
-from review_bot.cache.completions import TieredCompletionCache
 from review_bot.cache.store import CacheStats, CacheStore
 from review_bot.config.cache import CacheConfig
 from tests.fakes.openai_server import FakeOpenAIServer, Reply
@@ -53,7 +53,7 @@ class CachedModel:
         self._inner = raw_client(server)
         self._model = model
         self.stats = CacheStats()
-        self._cache = TieredCompletionCache(cache, ttl_s=60, stats=self.stats)
+        self._cache = completion_cache(cache, ttl_s=60, stats=self.stats)
 
     async def create(
         self, messages: list[UserMessage], extra_create_args: Mapping[str, int] | None = None

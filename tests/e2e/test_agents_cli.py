@@ -195,7 +195,12 @@ def test_tool_calls_run_and_their_results_go_back_to_the_model(agents_run: Run) 
     read = results["call_reviewer_0"]
     assert f"{BUG_LINE} + " in read
     assert "items[len(items)]" in read
-    analyzed = json.loads(results["call_security_0"])
+    # every tool result comes back fenced as data: marker, label, the answer, end marker
+    fenced = results["call_security_0"].splitlines()
+    assert fenced[0].startswith("<<<DATA ")
+    assert fenced[1] == "[run_analyzer result]"
+    assert fenced[-1] == fenced[0].replace("<<<DATA", "<<<END DATA")
+    analyzed = json.loads("\n".join(fenced[2:-1]))
     assert any(f["rule_id"] == "B602" and f["line"] == SHELL_LINE for f in analyzed)
 
 

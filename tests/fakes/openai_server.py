@@ -10,7 +10,8 @@ subprocesses (pass ``server.base_url`` as OPENAI_BASE_URL) can all use it. Each 
         ...
         assert server.completion_count == 3
 
-Behaviours: :class:`Reply` (200, content/tool calls/usage, optional delay), :class:`Fail`
+Behaviours: :class:`Reply` (200, content/tool calls/usage, optional delay), :class:`Raw`
+(any bytes, possibly cut off), :class:`Fail`
 (any status, error code, headers; helpers ``rate_limited``, ``unauthorized``,
 ``context_length_exceeded``, ``insufficient_quota``, ``server_error``), :class:`Hang` (never
 answers; ends when the client gives up), or a callable ``(RecordedRequest) -> behaviour``.
@@ -36,6 +37,7 @@ __all__ = [
     "Fail",
     "FakeOpenAIServer",
     "Hang",
+    "Raw",
     "RecordedRequest",
     "Reply",
     "context_length_exceeded",
@@ -95,11 +97,22 @@ class Fail:
 
 
 @dataclass(frozen=True)
+class Raw:
+    """Any response bytes: a body that is not JSON, a JSON body of the wrong shape, or (with
+    ``declared_length`` above the body's size) a body cut off by the connection closing."""
+
+    body: bytes
+    status: int = 200
+    content_type: str = "application/json"
+    declared_length: int | None = None
+
+
+@dataclass(frozen=True)
 class Hang:
     """Accept the request and never answer (until the client hangs up or the server stops)."""
 
 
-Behaviour = Reply | Fail | Hang | Callable[[RecordedRequest], "Reply | Fail | Hang"]
+Behaviour = Reply | Fail | Hang | Raw | Callable[[RecordedRequest], "Reply | Fail | Hang | Raw"]
 
 
 def rate_limited(retry_after: float | None = 2, retry_after_ms: float | None = None) -> Fail:
@@ -267,25 +280,29 @@ class FakeOpenAIServer:
                     self.in_flight -= 1
             if status == 0:  # hung until the client left
                 return
-            data = json.dumps(payload).encode()
+            raw = payload if isinstance(payload, Raw) else None
+            data = raw.body if raw else json.dumps(payload).encode()
+            declared = raw.declared_length if raw and raw.declared_length else len(data)
             lines = [
                 f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}",
-                "content-type: application/json",
-                f"content-length: {len(data)}",
+                f"content-type: {raw.content_type if raw else 'application/json'}",
+                f"content-length: {declared}",
                 *(f"{k}: {v}" for k, v in extra.items()),
             ]
             writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + data)
             await writer.drain()
+            if declared != len(data):  # cut off: close with the body incomplete
+                return
             with self._lock:
                 if index < len(self.requests) and self.requests[index] is request:
                     self.requests[index] = RecordedRequest(
                         method, path, headers, body, request.received_at, time.monotonic()
                     )
 
-    def _next(self, request: RecordedRequest) -> Reply | Fail | Hang:
+    def _next(self, request: RecordedRequest) -> Reply | Fail | Hang | Raw:
         with self._lock:
             behaviour = self._script.popleft() if self._script else self.default
-        if isinstance(behaviour, Reply | Fail | Hang):
+        if isinstance(behaviour, Reply | Fail | Hang | Raw):
             return behaviour
         return behaviour(request)
 
@@ -301,6 +318,8 @@ class FakeOpenAIServer:
             with contextlib.suppress(ConnectionError):
                 await reader.read(1)  # returns b"" when the client hangs up
             return 0, None, {}
+        if isinstance(behaviour, Raw):
+            return behaviour.status, behaviour, {}
         await asyncio.sleep(behaviour.delay_s)
         if isinstance(behaviour, Fail):
             error = {

@@ -106,7 +106,8 @@ async def test_three_agents_tool_calls_and_merged_findings(
     (triaged,) = result.tool_findings
     assert triaged.sources == ("tool:bandit", "agent:security")
     assert triaged.suggestion is not None
-    assert "+    subprocess.call(cmd.split())" in triaged.suggestion
+    assert triaged.suggestion == "    subprocess.call(cmd.split())\n"  # replacement, not a diff
+    assert (triaged.line, triaged.end_line) == (5, 5)
 
     per_agent = result.stats["per_agent"]
     assert isinstance(per_agent, dict)

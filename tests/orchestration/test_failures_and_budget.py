@@ -59,11 +59,10 @@ async def test_model_always_failing_leaves_a_partial_result(
     assert runner is not None
     tools = FakeToolResult(findings=(bandit_finding("app/run.py", 5),))
     result = await runner.run(change, tools, ReviewConfig(), RecordingSink())
-    assert {f.component for f in result.failures} == {
-        "agent:reviewer",
-        "agent:security",
-        "agent:coder",
-    }
+    assert {f.component for f in result.failures} == {"agent:reviewer", "agent:security"}
+    # both failed on an unavailable model: the coder would ask the same model, so it is skipped
+    assert [s.name.split()[0] for s in result.skipped] == ["coder"]
+    assert [role for role, _ in clients.made] == ["reviewer", "security"]
     assert result.findings == ()
     assert result.tool_findings == tools.findings
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 from collections import deque
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from autogen_core import CancellationToken
 from autogen_core.models import (
@@ -119,14 +119,14 @@ class ReplayModelClient(OneShotClient):
         self,
         records: Sequence[Record],
         *,
-        model_info: ModelInfo | None = None,
+        model_info: Mapping[str, Any] | None = None,
         context_window: int = 128_000,
     ) -> None:
         self._queues: dict[str, deque[_Exchange]] = {}
         self._all = _pair(records)
         for ex in self._all:
             self._queues.setdefault(_key(ex.request), deque()).append(ex)
-        self._info = model_info or DEFAULT_MODEL_INFO
+        self._info = cast(ModelInfo, dict(model_info)) if model_info else DEFAULT_MODEL_INFO
         self._window = context_window
         self._calls = 0
         self.first_mismatch: ReplayMismatch | None = None
