@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from review_bot import change as change_mod
 from review_bot.audit import open_store, record_review
+from review_bot.audit.retention import Retention
 from review_bot.cache import build_cache
 from review_bot.cache.completions import TieredCompletionCache
 from review_bot.cache.store import CacheStats
@@ -296,7 +297,8 @@ class Runtime:
         do_record = settings.audit.enabled if record is None else record
         if not do_record:
             return await review(change, config, services)
-        store = open_store(settings.audit.transcripts)
+        audit = settings.audit
+        store = open_store(audit.transcripts, Retention(audit.retention_days, audit.max_total_mb))
         return await record_review(
             change,
             config,

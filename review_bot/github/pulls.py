@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from review_bot._artefacts import artefact_reason
 from review_bot.change import (
     ChangeLimits,
     ChangeSet,
@@ -198,7 +199,10 @@ async def build_change(
         status = _STATUS.get(f.status)
         if status is None:
             continue  # "unchanged": nothing to review
-        if status == "deleted":
+        artefact = artefact_reason(f.filename)
+        if artefact is not None:
+            skipped.append(SkippedFile(path=f.filename, reason=artefact))
+        elif status == "deleted":
             skipped.append(SkippedFile(path=f.filename, reason="deleted by the change"))
         elif f.patch is None:
             skipped.append(
