@@ -291,20 +291,14 @@ class Redactor:
         large change takes a fraction of a second per pass.
         """
         last = self._last_change
-        if (
-            last is not None
-            and last[0] is change
-            and last[1:3] == (everywhere, len(self._known))
-        ):
+        if last is not None and last[0] is change and last[1:3] == (everywhere, len(self._known)):
             return last[3]
         if everywhere:
             for file in change.files:
                 for text in (file.new_content, file.old_content, *(h.text for h in file.hunks)):
                     if text:
                         self.find(text)
-        redacted = change.model_copy(
-            update={"files": tuple(self._file(f) for f in change.files)}
-        )
+        redacted = change.model_copy(update={"files": tuple(self._file(f) for f in change.files)})
         self._last_change = (change, everywhere, len(self._known), redacted)
         return redacted
 

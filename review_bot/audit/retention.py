@@ -69,7 +69,8 @@ def prune(
             survivors.append((mtime, size, path))
     if retention.max_total_mb is not None:
         limit = retention.max_total_mb * _MB
-        total = sum(size for _, size, _ in survivors) + sum(p.stat().st_size for p in kept if p.exists())
+        total = sum(size for _, size, _ in survivors)
+        total += sum(p.stat().st_size for p in kept if p.exists())
         for _, size, path in survivors:
             if total <= limit:
                 break

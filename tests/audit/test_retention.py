@@ -26,7 +26,9 @@ def test_transcripts_older_than_the_age_bound_are_deleted(tmp_path: Path) -> Non
     other.write_text("not a transcript")
     deleted = prune(tmp_path, Retention(max_age_days=30), now=lambda: NOW)
     assert deleted == [old]
-    assert young.exists() and other.exists() and not old.exists()
+    assert young.exists()
+    assert other.exists()
+    assert not old.exists()
 
 
 def test_the_oldest_go_first_until_under_the_size_bound(tmp_path: Path) -> None:
@@ -34,7 +36,8 @@ def test_the_oldest_go_first_until_under_the_size_bound(tmp_path: Path) -> None:
     a, b, c = (make(tmp_path, n, mb, age) for n, age in (("a", 3), ("b", 2), ("c", 1)))
     deleted = prune(tmp_path, Retention(max_total_mb=2.5), now=lambda: NOW)
     assert deleted == [a]
-    assert b.exists() and c.exists()
+    assert b.exists()
+    assert c.exists()
 
 
 def test_open_transcripts_are_kept_and_no_bound_deletes_nothing(tmp_path: Path) -> None:
