@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from review_bot.change import ChangeSet
 from review_bot.config.models import ReviewConfig
+from review_bot.controls import apply_finding_controls, filter_change
 from review_bot.events import EventSink, NullSink
 from review_bot.filtering import split_by_filter
 from review_bot.findings import (
@@ -115,6 +116,7 @@ async def review(
         files=[f.path for f in change.files],
         config=config.model_dump(mode="json"),
     )
+    change = filter_change(change, config.controls)  # the team's path filters
 
     tool_result = await run_tools(
         change,
@@ -134,10 +136,11 @@ async def review(
     kept, dropped = split_by_filter(
         (*tool_findings, *agent_result.findings), change, config.filter_mode
     )
-    merged = merge_findings(kept)
-    capped = rank_findings(merged)[: config.max_findings]
     redactor = Redactor()
     line_text = services.line_text or redactor.redact_change(change).line_text
+    # rule ignores, severity bounds and the baseline, before the cap
+    merged, controlled = apply_finding_controls(merge_findings(kept), config.controls, line_text)
+    capped = rank_findings(merged)[: config.max_findings]
     # some tools quote what they found (bandit B105 quotes a hard-coded password)
     capped = [
         f.model_copy(
@@ -151,7 +154,7 @@ async def review(
     findings = tuple(assign_fingerprints(capped, line_text))
 
     skipped: list[Skip] = [Skip(kind="file", name=s.path, reason=s.reason) for s in change.skipped]
-    skipped += [*tool_result.skipped, *agent_result.skipped]
+    skipped += [*tool_result.skipped, *agent_result.skipped, *controlled.skips()]
     if len(merged) > len(capped):
         skipped.append(
             Skip(
@@ -170,9 +173,11 @@ async def review(
         findings_dropped_outside_change=len(dropped),
         findings_capped=len(merged) - len(capped),
         duration_s=round(services.clock() - started, 3),
-        **{**extra, **agent_result.stats},
+        **{**extra, **agent_result.stats, **controlled.stats()},
     )
     summary = _summary(findings, mode, failures, agent_result.summary)
+    if controlled.summary():
+        summary = f"{summary} {controlled.summary()}"
     result = Review(
         mode=mode,
         findings=findings,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from review_bot.change import ChangeLimits
+from review_bot.config.controls import TOOL_NAMES, Controls
 from review_bot.findings import Severity
 
 __all__ = [
@@ -56,6 +57,18 @@ class ToolsConfig(BaseModel):
     semgrep_rules: Path | None = None  # None: the rules bundled with review_bot
     paths: dict[str, str] = Field(default_factory=dict)  # tool name -> executable override
 
+    @field_validator("enabled", "disabled", "paths")
+    @classmethod
+    def _known_tools(cls, value: object) -> object:
+        names = value if isinstance(value, tuple | dict) else ()
+        for name in names:
+            if name not in TOOL_NAMES:
+                raise ValueError(
+                    f"unknown tool {name!r}: the tools are {', '.join(TOOL_NAMES)}; "
+                    "fix the spelling or remove it"
+                )
+        return value
+
     def wants(self, name: str) -> bool:
         """True when the analyzer ``name`` is allowed by enabled/disabled."""
         if name in self.disabled:
@@ -75,3 +88,4 @@ class ReviewConfig(BaseModel):
     tools_only: bool = False
     tools: ToolsConfig = ToolsConfig()
     limits: ChangeLimits = ChangeLimits()
+    controls: Controls = Controls()

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from review_bot.change import ChangeSet, FileChange
+from review_bot.config.controls import TOOL_NAMES
 from review_bot.config.models import ToolsConfig
 from review_bot.errors import InputError, ToolError
 from review_bot.findings import Failure, Finding, Skip
@@ -46,7 +47,7 @@ __all__ = [
     "run_tools",
 ]
 
-ANALYZER_NAMES = ("ruff", "bandit", "semgrep", "shellcheck", "eslint", "secrets")
+ANALYZER_NAMES = TOOL_NAMES  # config validates tool names against the same list
 
 AnalyzerCall = Callable[[Analyzer, Sequence[FileChange], Path], Awaitable[AnalyzerResult]]
 """Wraps one analyzer run (caching, replay); gets the analyzer, its batch and the workdir."""

@@ -103,7 +103,7 @@ async def test_synchronize_reviews_only_changed_files_and_updates_comments(
 
 async def test_config_comes_from_the_base_branch_not_the_pr(fake) -> None:
     gh, url = fake
-    sneaky = {**HEAD_TREE, ".review-bot.toml": '[review.tools]\ndisabled = ["fake"]\n'}
+    sneaky = {**HEAD_TREE, ".review-bot.toml": '[review.tools]\ndisabled = ["semgrep"]\n'}
     gh.add_commit(sha("sneaky"), sneaky)
     gh.push(REPO, 7, sha("sneaky"))
     assert await run_job(push_job(sha("sneaky")), deps(url)) == "posted"
@@ -113,7 +113,7 @@ async def test_config_comes_from_the_base_branch_not_the_pr(fake) -> None:
 async def test_base_config_can_switch_checks_off(fake) -> None:
     gh, url = fake
     gh.add_commit(
-        sha("base-off"), {**BASE_TREE, ".review-bot.toml": '[review.tools]\ndisabled = ["fake"]\n'}
+        sha("base-off"), {**BASE_TREE, ".review-bot.toml": '[review.tools]\ndisabled = ["semgrep"]\n'}
     )
     gh.open_pr(REPO, 8, base=sha("base-off"), head=sha("head1"))
     job = push_job(sha("head1")).model_copy(update={"number": 8})
