@@ -184,8 +184,9 @@ class ConversationManager:
         refs = self._tool_refs(state, chunk, findings_budget)
         excerpts = list(chunk.excerpts)
         files = len(state.change.files)
-        reviewer_task = review_prompt("reviewer", label, excerpts, refs, files).text
-        security_task = review_prompt("security", label, excerpts, refs, files).text
+        asks = state.config.controls.instructions.for_paths([e.path for e in excerpts])
+        reviewer_task = review_prompt("reviewer", label, excerpts, refs, files, asks).text
+        security_task = review_prompt("security", label, excerpts, refs, files, asks).text
         reviewer, security = await asyncio.gather(
             self._turn(state, REVIEWER, label, reviewer_task, ReviewerOutput),
             self._turn(state, SECURITY, label, security_task, SecurityOutput),
