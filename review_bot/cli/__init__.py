@@ -23,7 +23,7 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
-_SUBCOMMANDS = ("review", "replay", "audit", "eval", "serve", "worker")
+_SUBCOMMANDS = ("review", "baseline", "replay", "audit", "eval", "serve", "worker")
 
 
 def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:

@@ -185,8 +185,10 @@ class ConversationManager:
         excerpts = list(chunk.excerpts)
         files = len(state.change.files)
         asks = state.config.controls.instructions.for_paths([e.path for e in excerpts])
-        reviewer_task = review_prompt("reviewer", label, excerpts, refs, files, asks).text
-        security_task = review_prompt("security", label, excerpts, refs, files, asks).text
+        reviewer_task, security_task = (
+            review_prompt(role, label, excerpts, refs, files, instructions=asks).text
+            for role in ("reviewer", "security")
+        )
         reviewer, security = await asyncio.gather(
             self._turn(state, REVIEWER, label, reviewer_task, ReviewerOutput),
             self._turn(state, SECURITY, label, security_task, SecurityOutput),

@@ -138,6 +138,7 @@ def review_prompt(
     excerpts: Sequence[Excerpt],
     tool_findings: Sequence[ToolFindingRef],
     total_files: int,
+    *,
     instructions: Sequence[tuple[str, str]] = (),
 ) -> RenderedPrompt:
     """The task message for ``role`` on one chunk of the change.
