@@ -36,14 +36,12 @@ SCRIPTED = [
     finding("src/app.py", 2, "B101"),
     finding("tests/test_app.py", 2, "B101"),
     finding("src/app.py", 3, "F401", category="style", severity="high", sources=("tool:ruff",)),
-    finding(
-        "src/app.py", 3, "maint-1", category="maintainability", severity="low", sources=("x",)
-    ),
+    finding("src/app.py", 3, "maint-1", category="maintainability", severity="low", sources=("x",)),
 ]
 
 
 def scripted_call(findings: Sequence[Finding]):  # type: ignore[no-untyped-def]
-    async def call(analyzer: Analyzer, batch: Sequence[FileChange], workdir: Path) -> AnalyzerResult:
+    async def call(analyzer: Analyzer, batch: Sequence[FileChange], _: Path) -> AnalyzerResult:
         paths = {f.path for f in batch}
         run = ToolRun(tool=analyzer.name, status="ok", files=tuple(sorted(paths)))
         return AnalyzerResult(run=run, findings=tuple(f for f in findings if f.path in paths))
@@ -110,9 +108,8 @@ async def test_the_baseline_hides_known_findings_and_says_how_many() -> None:
     ctl = controls(baseline=known, baseline_source=".review-bot-baseline.json")
     second = await run(change, ctl)
     assert len(second.findings) == len(first.findings) - 1
-    assert {f.fingerprint for f in second.findings} == {f.fingerprint for f in first.findings} - set(
-        known
-    )
+    remaining = {f.fingerprint for f in first.findings} - set(known)
+    assert {f.fingerprint for f in second.findings} == remaining
     assert second.stats.model_dump()["findings_hidden_by_baseline"] == 1
     skip = next(s for s in second.skipped if "baseline" in s.reason)
     assert (skip.kind, skip.name) == ("findings", "1 finding")

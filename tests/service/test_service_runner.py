@@ -114,9 +114,8 @@ async def test_config_comes_from_the_base_branch_not_the_pr(fake) -> None:
 
 async def test_base_config_can_switch_checks_off(fake) -> None:
     gh, url = fake
-    gh.add_commit(
-        sha("base-off"), {**BASE_TREE, ".review-bot.toml": '[review.tools]\ndisabled = ["semgrep"]\n'}
-    )
+    off = '[review.tools]\ndisabled = ["semgrep"]\n'
+    gh.add_commit(sha("base-off"), {**BASE_TREE, ".review-bot.toml": off})
     gh.open_pr(REPO, 8, base=sha("base-off"), head=sha("head1"))
     job = push_job(sha("head1")).model_copy(update={"number": 8})
     assert await run_job(job, deps(url)) == "posted"
