@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from review_bot.coverage import Coverage
+
 __all__ = [
     "CATEGORIES",
     "SEVERITIES",
@@ -165,6 +167,7 @@ class Review(BaseModel):
     failures: tuple[Failure, ...] = ()
     partial: bool = False
     transcript: str | None = None
+    coverage: Coverage = Coverage()  # which files got which analyzers
 
     def worst_severity(self) -> Severity | None:
         """The most severe finding's severity, or None for a clean review."""

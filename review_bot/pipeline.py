@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from review_bot.change import ChangeSet
 from review_bot.config.models import ReviewConfig
 from review_bot.controls import apply_finding_controls, filter_change
+from review_bot.coverage import build_coverage
 from review_bot.events import EventSink, NullSink
 from review_bot.filtering import split_by_filter
 from review_bot.findings import (
@@ -178,6 +179,9 @@ async def review(
     summary = _summary(findings, mode, failures, agent_result.summary)
     if controlled.summary():
         summary = f"{summary} {controlled.summary()}"
+    coverage = build_coverage(change, tool_result.runs, tool_result.unsupported)
+    if coverage.summary:
+        summary = f"{summary} {coverage.summary}"
     result = Review(
         mode=mode,
         findings=findings,
@@ -187,6 +191,7 @@ async def review(
         failures=failures,
         partial=bool(failures),
         transcript=services.transcript_location,
+        coverage=coverage,
     )
     events.emit("review.finished", review=result.model_dump(mode="json"))
     return result

@@ -8,11 +8,27 @@ from review_bot.change import ChangeSet
 from review_bot.findings import SEVERITIES, Review, rank_findings
 from review_bot.render._context import context_lines
 
+_MAX_COVERAGE_ROWS = 100
 _ICON = {"critical": "🟥", "high": "🟧", "medium": "🟨", "low": "🟦", "info": "⬜"}
 
 
 def _escape(text: str) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _coverage(review: Review) -> list[str]:
+    files = review.coverage.files
+    if not files:
+        return []
+    out = ["<details><summary>Coverage</summary>", "", "| file | analyzers |", "|---|---|"]
+    for entry in files[:_MAX_COVERAGE_ROWS]:
+        ran = ", ".join(entry.analyzers) or "**none**"
+        extra = entry.note or (f"{', '.join(entry.missing)} did not run" if entry.missing else "")
+        ran += f" ({_escape(extra)})" if extra else ""
+        out.append(f"| `{_escape(entry.path).replace('`', '')}` | {ran} |")
+    if len(files) > _MAX_COVERAGE_ROWS:
+        out.append(f"| … | {len(files) - _MAX_COVERAGE_ROWS} more files |")
+    return [*out, "", "</details>", ""]
 
 
 def render_markdown(review: Review, change: ChangeSet | None = None) -> str:
@@ -50,6 +66,7 @@ def render_markdown(review: Review, change: ChangeSet | None = None) -> str:
         out += [f"- skipped {s.kind} `{s.name}`: {_escape(s.reason)}" for s in review.skipped]
         out += [f"- **failed** `{f.component}`: {_escape(f.reason)}" for f in review.failures]
         out += ["", "</details>", ""]
+    out += _coverage(review)
     stats = review.stats
     out.append(
         f"<sub>{review.mode} · {stats.tool_runs} tool runs · {stats.llm_calls} model calls · "

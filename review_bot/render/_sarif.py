@@ -90,7 +90,11 @@ def sarif_log(review: Review) -> dict[str, Any]:
                 "toolExecutionNotifications": notifications,
             }
         ],
-        "properties": {"mode": review.mode, "summary": review.summary},
+        "properties": {
+            "mode": review.mode,
+            "summary": review.summary,
+            "coverage": review.coverage.model_dump(mode="json"),
+        },
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 

@@ -12,6 +12,7 @@ from review_bot.change import ChangeSet
 from review_bot.findings import Review, rank_findings
 from review_bot.render._context import context_lines
 
+_MAX_COVERAGE_LINES = 50
 SEVERITY_STYLE = {
     "critical": "bold white on red",
     "high": "bold red",
@@ -19,6 +20,23 @@ SEVERITY_STYLE = {
     "low": "cyan",
     "info": "dim",
 }
+
+
+def _coverage(console: Console, review: Review) -> None:
+    files = review.coverage.files
+    if not files:
+        return
+    console.print(Text("Coverage", style="bold"))
+    for entry in files[:_MAX_COVERAGE_LINES]:
+        ran = ", ".join(entry.analyzers) or "no analyzer"
+        extra = entry.note or (f"{', '.join(entry.missing)} did not run" if entry.missing else "")
+        style = "dim" if entry.analyzers else "yellow"
+        console.print(
+            Text(f"  {entry.path}: {ran}" + (f" ({extra})" if extra else ""), style=style)
+        )
+    if len(files) > _MAX_COVERAGE_LINES:
+        more = len(files) - _MAX_COVERAGE_LINES
+        console.print(Text(f"  ... and {more} more files", style="dim"))
 
 
 def render_text(review: Review, change: ChangeSet | None = None, *, color: bool = False) -> str:
@@ -65,6 +83,7 @@ def render_text(review: Review, change: ChangeSet | None = None, *, color: bool 
         console.print(Text("Failures (partial review)", style="bold red"))
         for failure in review.failures:
             console.print(Text(f"  {failure.component}: {failure.reason}", style="red"))
+    _coverage(console, review)
     stats = review.stats
     console.print(
         Text(

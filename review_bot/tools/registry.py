@@ -82,6 +82,8 @@ class ToolPhaseResult(BaseModel):
     runs: tuple[ToolRun, ...] = ()
     skipped: tuple[Skip, ...] = ()
     failures: tuple[Failure, ...] = ()
+    # tool -> files it would look at but cannot here (e.g. TypeScript without its parser)
+    unsupported: dict[str, tuple[str, ...]] = {}
 
 
 def default_analyzers(config: ToolsConfig) -> list[Analyzer]:
@@ -102,8 +104,8 @@ def _reviewable(change: ChangeSet) -> tuple[list[FileChange], list[Skip]]:
     files: list[FileChange] = []
     skipped: list[Skip] = []
     for file in change.files:
-        if file.status == "deleted" or file.new_content is None:
-            continue
+        if file.status == "deleted" or file.new_content is None or not file.added_lines:
+            continue  # nothing on the new side for an analyzer (a deletion-only edit)
         try:
             check_relative_path(file.path)
         except InputError as exc:
@@ -132,8 +134,9 @@ async def run_tools(
     files, skipped = _reviewable(change)
     batches = [(a, [f for f in files if a.applies_to(f)]) for a in chosen]
     batches = [(a, batch) for a, batch in batches if batch]
+    unsupported = _unsupported(chosen, files, skipped)
     if not batches:
-        return ToolPhaseResult(skipped=tuple(skipped))
+        return ToolPhaseResult(skipped=tuple(skipped), unsupported=unsupported)
 
     def emit(event: ToolEvent) -> None:
         if on_event is not None:
@@ -175,7 +178,27 @@ async def run_tools(
         results = await asyncio.gather(*(one(a, batch, workdir) for a, batch in batches))
     finally:
         await asyncio.to_thread(shutil.rmtree, workdir, True)
-    return _collect(results, skipped)
+    return _collect(results, skipped).model_copy(update={"unsupported": unsupported})
+
+
+def _unsupported(
+    analyzers: Sequence[Analyzer], files: Sequence[FileChange], skipped: list[Skip]
+) -> dict[str, tuple[str, ...]]:
+    """Files an analyzer would look at but cannot here; one ``tool`` Skip per analyzer."""
+    out: dict[str, tuple[str, ...]] = {}
+    for analyzer in analyzers:
+        why = getattr(analyzer, "unsupported_reason", None)
+        if why is None:
+            continue
+        reasons = {f.path: why(f) for f in files if not analyzer.applies_to(f)}
+        paths = tuple(p for p, r in reasons.items() if r)
+        if paths:
+            out[analyzer.name] = paths
+            first = next(r for r in reasons.values() if r)
+            more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+            listed = ", ".join(paths[:3]) + more
+            skipped.append(Skip(kind="tool", name=analyzer.name, reason=f"{listed}: {first}"))
+    return out
 
 
 def _collect(results: Sequence[AnalyzerResult], skipped: list[Skip]) -> ToolPhaseResult:
