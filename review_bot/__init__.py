@@ -4,6 +4,11 @@ The public API::
 
     from review_bot import review, review_sync, from_git, ReviewConfig
     result = review_sync(from_git(Path("."), "main"), ReviewConfig())
+
+With the repository's own controls (``.review-bot.toml`` and ``AGENTS.md`` at the base ref)::
+
+    config = config_from_git(ReviewConfig(), Path("."), "main")
+    result = review_sync(from_git(Path("."), "main"), config)
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ __version__ = "0.1.0"
 
 from review_bot.change import ChangeSet, FileChange, Hunk, from_diff, from_files, from_git
 from review_bot.config import ReviewConfig, ToolsConfig, load_review_config
+from review_bot.config.controls import Controls
+from review_bot.config.repo import config_from_git
+from review_bot.coverage import Coverage
 from review_bot.errors import ConfigError, InputError, ReviewError
 from review_bot.findings import Finding, Review, Severity
 from review_bot.pipeline import Services, review, review_sync
@@ -20,6 +28,8 @@ from review_bot.render import render
 __all__ = [
     "ChangeSet",
     "ConfigError",
+    "Controls",
+    "Coverage",
     "FileChange",
     "Finding",
     "Hunk",
@@ -31,6 +41,7 @@ __all__ = [
     "Severity",
     "ToolsConfig",
     "__version__",
+    "config_from_git",
     "from_diff",
     "from_files",
     "from_git",

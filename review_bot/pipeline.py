@@ -176,12 +176,9 @@ async def review(
         duration_s=round(services.clock() - started, 3),
         **{**extra, **agent_result.stats, **controlled.stats()},
     )
-    summary = _summary(findings, mode, failures, agent_result.summary)
-    if controlled.summary():
-        summary = f"{summary} {controlled.summary()}"
     coverage = build_coverage(change, tool_result.runs, tool_result.unsupported)
-    if coverage.summary:
-        summary = f"{summary} {coverage.summary}"
+    head = _summary(findings, mode, failures, agent_result.summary)
+    summary = " ".join(p for p in (head, controlled.summary(), coverage.summary) if p)
     result = Review(
         mode=mode,
         findings=findings,

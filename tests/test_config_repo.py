@@ -156,3 +156,15 @@ def test_the_cli_and_library_read_the_base_ref_never_the_work_tree(tmp_path: Pat
     assert config.controls.instructions.agents_md == "Prefer pathlib.\n"
     bare = config_from_git(ReviewConfig(), repo, "main~0")
     assert bare == config
+
+
+def test_the_operator_config_takes_the_same_controls_under_review_controls() -> None:
+    from review_bot.config.loader import load_review_config
+
+    ignore = {"rule": "SC2086", "reason": "our scripts quote on purpose"}
+    config = load_review_config(data={"review": {"controls": {"ignore": [ignore]}}}, env={})
+    assert config.controls.ignore[0].rule == "SC2086"
+    with pytest.raises(ConfigError, match="rules"):
+        load_review_config(
+            data={"review": {"controls": {"ignore": [{**ignore, "rules": "x"}]}}}, env={}
+        )

@@ -35,6 +35,12 @@ def _rule(finding: Finding) -> dict[str, Any]:
     }
 
 
+def _properties(review: Review) -> dict[str, Any]:
+    """The run's properties: mode, summary, and which files got which analyzers."""
+    coverage = review.coverage.model_dump(mode="json")
+    return {"mode": review.mode, "summary": review.summary, "coverage": coverage}
+
+
 def sarif_log(review: Review) -> dict[str, Any]:
     """The SARIF log as a JSON-ready dict."""
     rules: dict[str, dict[str, Any]] = {}
@@ -90,11 +96,7 @@ def sarif_log(review: Review) -> dict[str, Any]:
                 "toolExecutionNotifications": notifications,
             }
         ],
-        "properties": {
-            "mode": review.mode,
-            "summary": review.summary,
-            "coverage": review.coverage.model_dump(mode="json"),
-        },
+        "properties": _properties(review),
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
