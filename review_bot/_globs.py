@@ -18,6 +18,8 @@ def check_glob(pattern: str) -> str:
     """``pattern`` if it is a usable repo-relative glob; ValueError naming it otherwise."""
     if not pattern.strip():
         raise ValueError("an empty path glob matches nothing: remove it or write e.g. 'tests/**'")
+    if any(ch in pattern for ch in "\n\r\0"):
+        raise ValueError(f"path glob {pattern!r} holds a line break or NUL: remove it")
     if pattern.startswith("/") or ".." in pattern.split("/"):
         raise ValueError(
             f"path glob {pattern!r} is absolute or leaves the repository: "

@@ -109,9 +109,11 @@ def test_a_typo_in_the_base_config_exits_2_naming_it(tmp_path: Path) -> None:
 def test_baseline_records_todays_findings_and_a_review_hides_them(
     repo: Path, tmp_path: Path
 ) -> None:
-    out = tmp_path / "baseline.json"
-    proc = cli(repo, "baseline", "--base", "main", "--output", str(out))
+    proc = cli(repo / "tests", "baseline", "--base", "main")  # from a subdirectory
     assert proc.returncode == 0, proc.stderr
+    assert "recorded 1 findings" in proc.stderr
+    out = tmp_path / "baseline.json"
+    (repo / ".review-bot-baseline.json").rename(out)  # the default: the repository's root
     recorded = json.loads(out.read_text())
     assert recorded["version"] == 1
     assert [(f["path"], f["rule_id"]) for f in recorded["findings"]] == [("app.py", "F401")]

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from review_bot._artefacts import BASELINE_FILE
+from review_bot._git import Git
 from review_bot._tree import from_tree
 from review_bot.compose import Runtime
 from review_bot.config.baseline import dump_baseline
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             await runtime.aclose()
 
     result = asyncio.run(go())
-    output = Path(args.output) if args.output else repo / BASELINE_FILE
+    output = Path(args.output) if args.output else Git(repo).top / BASELINE_FILE
     text = dump_baseline([f.model_dump(mode="json") for f in result.findings], change.head)
     try:
         output.write_text(text, encoding="utf-8")

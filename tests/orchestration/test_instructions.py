@@ -68,3 +68,23 @@ async def test_without_instructions_the_prompt_has_no_instructions_block(
     assert runner is not None
     await runner.run(change, FakeToolResult(), ReviewConfig(), RecordingSink())
     assert "review instructions" not in task_of(clients, "reviewer")
+
+
+async def test_instructions_take_their_tokens_out_of_the_code_budget(
+    change: ChangeSet, model: ModelConfig
+) -> None:
+    import pytest
+
+    from review_bot.errors import ConfigError
+
+    long = Controls.model_validate({"instructions": {"text": "Check the units. " * 450}})
+    small = build_agent_runner(
+        model.model_copy(update={"chunk_token_budget": 3000}),
+        redact=lambda s: s,
+        client_factory=ScriptedClients({}),
+        analyzer=None,
+    )
+    assert small is not None
+    await small.run(change, FakeToolResult(), ReviewConfig(), RecordingSink())  # fits without
+    with pytest.raises(ConfigError, match="tokens of review instructions"):
+        await small.run(change, FakeToolResult(), ReviewConfig(controls=long), RecordingSink())
