@@ -298,7 +298,8 @@ class Runtime:
         if not do_record:
             return await review(change, config, services)
         audit = settings.audit
-        store = open_store(audit.transcripts, Retention(audit.retention_days, audit.max_total_mb))
+        retention = Retention(audit.retention_days or None, audit.max_total_mb or None)
+        store = open_store(audit.transcripts, retention)
         return await record_review(
             change,
             config,

@@ -34,6 +34,11 @@ def test_a_cli_review_leaves_git_status_empty_and_records_in_the_state_dir(
     env = {**os.environ, "XDG_STATE_HOME": str(state), "HOME": str(tmp_path / "home")}
     env.pop("REVIEW_BOT_TRANSCRIPTS", None)
     env.pop("REVIEW_BOT_MODEL", None)
+    transcripts = state / "review-bot" / "transcripts"
+    transcripts.mkdir(parents=True)
+    stale = transcripts / "20200101T000000Z-000000000000.jsonl"
+    stale.write_text("{}\n")
+    os.utime(stale, (1_500_000_000, 1_500_000_000))  # years old: past the 30-day retention
     for _ in range(2):  # the second review must not see the first one's artefacts
         proc = subprocess.run(
             [sys.executable, "-m", "review_bot.cli", "review", "--base", "main~1",
@@ -45,4 +50,5 @@ def test_a_cli_review_leaves_git_status_empty_and_records_in_the_state_dir(
         assert data["stats"]["files_reviewed"] == 1
         assert Path(data["transcript"]).parent == state / "review-bot" / "transcripts"
     assert git(repo, "status", "--porcelain", "--ignored") == ""
-    assert len(list((state / "review-bot" / "transcripts").glob("*.jsonl"))) == 2
+    assert len(list(transcripts.glob("*.jsonl"))) == 2
+    assert not stale.exists()

@@ -52,9 +52,9 @@ class AuditConfig(BaseModel):
         fsync_on: record types after which the transcript is synced to disk (it always is
             at the end of the review).
         retention_days: transcripts older than this are deleted when a new one is started
-            (directory stores; None keeps them).
+            (directory stores; 0 keeps them).
         max_total_mb: the directory's transcripts are kept under this many MB, oldest deleted
-            first, when a new one is started (None: no bound).
+            first, when a new one is started (0: no bound).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -62,8 +62,8 @@ class AuditConfig(BaseModel):
     enabled: bool = True
     transcripts: str = Field(default_factory=default_transcripts, min_length=1)
     fsync_on: tuple[str, ...] = DEFAULT_FSYNC_ON
-    retention_days: float | None = Field(DEFAULT_RETENTION_DAYS, gt=0)
-    max_total_mb: float | None = Field(DEFAULT_MAX_TOTAL_MB, gt=0)
+    retention_days: float = Field(DEFAULT_RETENTION_DAYS, ge=0)
+    max_total_mb: float = Field(DEFAULT_MAX_TOTAL_MB, ge=0)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], base: AuditConfig | None = None) -> AuditConfig:

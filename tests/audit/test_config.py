@@ -44,4 +44,4 @@ def test_file_settings_for_retention_and_location(tmp_path: Path) -> None:
     audit = load_settings(path, env={"HOME": "/home/u"}).audit
     assert (audit.transcripts, audit.retention_days, audit.max_total_mb) == ("/srv/t", 7, 10)
     with pytest.raises(ValidationError):
-        AuditConfig(retention_days=0)
+        AuditConfig(retention_days=-1)
