@@ -34,7 +34,7 @@ ToolName = Literal["ruff", "bandit", "semgrep", "shellcheck", "eslint", "secrets
 TOOL_NAMES: tuple[ToolName, ...] = ("ruff", "bandit", "semgrep", "shellcheck", "eslint", "secrets")
 # What each tool's rule ids look like (agents' rule ids are free-form kebab-case words).
 RULE_SHAPES: dict[str, re.Pattern[str]] = {
-    "ruff": re.compile(r"[A-Z]{1,4}[0-9]{1,4}"),
+    "ruff": re.compile(r"[A-Z]{1,6}[0-9]{1,4}"),  # F401, PLR0913, ASYNC110
     "bandit": re.compile(r"B[0-9]{3}"),
     "shellcheck": re.compile(r"SC[0-9]{4}"),
     "eslint": re.compile(r"(?:@[a-z0-9-]+/|[a-z0-9-]+/)?[a-z][a-z0-9-]*"),

@@ -151,8 +151,11 @@ async def test_team_controls_and_agents_md_come_from_the_base_branch(fake) -> No
     gh, url = fake
     base = {
         **BASE_TREE,
-        ".review-bot.toml": '[paths]\nexclude = ["util.py"]\n[severity.style]\nmax = "low"\n',
+        ".review-bot.toml": (
+            '[paths]\nexclude = ["util.py"]\n[severity.style]\nmax = "low"\n[baseline]\n'
+        ),
         "AGENTS.md": "Base rules.\n",
+        ".review-bot-baseline.json": '{"version": 1, "fingerprints": ["' + "a" * 32 + '"]}',
     }
     head = {**HEAD_TREE, ".review-bot.toml": '[paths]\nexclude = ["**"]\n', "AGENTS.md": "Nope.\n"}
     gh.add_commit(sha("ctl-base"), base)
@@ -171,6 +174,7 @@ async def test_team_controls_and_agents_md_come_from_the_base_branch(fake) -> No
     assert config.controls.paths.exclude == ("util.py",)
     assert config.controls.severity["style"].max == "low"
     assert config.controls.instructions.agents_md == "Base rules.\n"
+    assert config.controls.baseline == ("a" * 32,)
 
 
 async def test_a_typo_in_the_base_config_fails_the_job_naming_it(fake) -> None:
