@@ -124,7 +124,7 @@ def test_baseline_records_todays_findings_and_a_review_hides_them(
     kept = [f["line"] for f in after["findings"] if f["rule_id"] == "F401"]
     assert kept == [2]  # the new one stays
     assert after["stats"]["findings_hidden_by_baseline"] == 1
-    assert "1 finding hidden (1 by the baseline)." in after["summary"]
+    assert "(1 by the baseline, 1 by rule ignores)" in after["summary"]  # B307 in tests/
     assert any("in the baseline" in s["reason"] for s in after["skipped"])
     assert git(repo, "status", "--porcelain") == ""
 
