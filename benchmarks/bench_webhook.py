@@ -167,6 +167,7 @@ def main() -> int:
         **os.environ,
         "GITHUB_WEBHOOK_SECRET": SECRET.decode(),
         "GITHUB_TOKEN": "unused",
+        "GITHUB_BOT_LOGIN": "review-bot[bot]",
         "GITHUB_API_URL": "http://127.0.0.1:9",
         "REDIS_URL": args.redis_url,
         "REVIEW_BOT_REDIS_PREFIX": prefix,

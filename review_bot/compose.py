@@ -27,7 +27,7 @@ from review_bot.config.model import ModelConfig
 from review_bot.config.models import ReviewConfig
 from review_bot.config.settings import Settings
 from review_bot.errors import DependencyUnavailable, ToolError
-from review_bot.events import EventSink, NullSink
+from review_bot.events import EventSink, FanOut, NullSink
 from review_bot.findings import Review
 from review_bot.pipeline import AgentPhaseResult, AgentRunner, Services, review
 from review_bot.redaction import Redactor
@@ -36,6 +36,7 @@ from review_bot.tools import AnalyzerCall
 from review_bot.tools.base import Analyzer, AnalyzerResult
 from review_bot.tools.registry import ToolPhaseResult
 from review_bot.tools.sandbox import ProcessRunner, SubprocessRunner
+from review_bot.tracing import TraceContext, Tracing, build_tracing, span_sink
 
 if TYPE_CHECKING:  # the agents stack (autogen, openai) loads only when a model is configured
     from autogen_core.models import ChatCompletionClient
@@ -210,18 +211,22 @@ class Runtime:
     policies: PolicyRegistry
     cache: TieredCache | None
     runner: ProcessRunner = field(default_factory=SubprocessRunner)
+    tracing: Tracing | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, testing: bool = False) -> Runtime:
         """Build the policies and the cache (nothing connects until first use)."""
         cache = build_cache(settings.cache) if settings.cache.enabled else None
-        return cls(settings, PolicyRegistry(settings.resilience, testing=testing), cache)
+        policies = PolicyRegistry(settings.resilience, testing=testing)
+        return cls(settings, policies, cache, tracing=build_tracing(settings.tracing))
 
     async def aclose(self) -> None:
         """Release connections."""
         if self.cache is not None:
             await self.cache.close()
         self.policies.close()
+        if self.tracing is not None:
+            self.tracing.close()
 
     async def review(
         self,
@@ -230,11 +235,18 @@ class Runtime:
         *,
         events: EventSink | None = None,
         record: bool | None = None,
+        trace: TraceContext | None = None,
     ) -> Review:
-        """Review ``change`` with every configured collaborator; recorded when audit is on."""
+        """Review ``change`` with every configured collaborator; recorded when audit is on.
+
+        ``trace`` continues a trace started elsewhere (the webhook that queued the job) and
+        names the review's span attributes.
+        """
         settings = self.settings
         config = config or settings.review
         events = events or NullSink()
+        if self.tracing is not None:
+            events = FanOut([events, span_sink(self.tracing, trace)])
         deadline = Deadline(config.deadline_s)
         scope = self.policies.scope(deadline, events)
         cache_stats = CacheStats()

@@ -252,3 +252,23 @@ def test_example_review_has_findings_from_several_tools() -> None:
     text = cli("review", "--example", "--tools-only").stdout
     assert "inventory/reports.py" in text
     assert "AKIAQ7R2XK5N4HJD3WTY" not in text
+
+
+def test_version_names_the_package_and_the_distribution() -> None:
+    import importlib.metadata
+
+    import review_bot
+    from review_bot.cli import DISTRIBUTION
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "review_bot.cli", "--version"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"review-bot {review_bot.__version__} ({DISTRIBUTION})"
+    # the installed metadata, when this checkout is what is installed, says the same
+    try:
+        installed = importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        installed = None
+    assert installed in (None, review_bot.__version__)

@@ -50,7 +50,7 @@ __all__ = [
     "record_review",
 ]
 
-PACKAGES = ("review-bot", "autogen-agentchat", "autogen-core", "autogen-ext", "openai")
+PACKAGES = ("review-bot-orchestrator", "autogen-agentchat", "autogen-core", "autogen-ext", "openai")
 
 
 def sha256_text(text: str | None) -> str | None:

@@ -13,15 +13,19 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from review_bot import __version__
 from review_bot.config.settings import debug_enabled
 from review_bot.errors import ConfigError, InputError, ReviewError
 
-__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "main"]
+__all__ = ["DISTRIBUTION", "EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "main"]
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+
+DISTRIBUTION = "review-bot-orchestrator"
+"""The name this project is published under (``review-bot`` on the index is another project)."""
 
 _SUBCOMMANDS = ("review", "baseline", "replay", "audit", "eval", "serve", "worker")
 
@@ -31,10 +35,15 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         prog="review-bot",
         description="Multi-agent code review that leans on real static-analysis tools.",
     )
+    parser.add_argument(
+        "--version", action="version", version=f"review-bot {__version__} ({DISTRIBUTION})"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     # import only the subcommand asked for: the others pull in heavy SDKs
     wanted = next((arg for arg in argv if not arg.startswith("-")), None)
-    names = (wanted,) if wanted in _SUBCOMMANDS else _SUBCOMMANDS
+    names: tuple[str, ...] = (wanted,) if wanted in _SUBCOMMANDS else _SUBCOMMANDS
+    if wanted is None and "--version" in argv:
+        names = ()  # argparse prints the version and exits before any subcommand matters
     for name in names:
         try:
             module = importlib.import_module(f"review_bot.cli.{name}")

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import uvicorn
 
+from review_bot.config.logs import LogConfig
 from review_bot.config.service import ServiceConfig
 from review_bot.config.settings import load_settings
 from review_bot.errors import ConfigError
+from review_bot.logs import configure_logging
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -32,8 +33,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "serve",
         help="run the GitHub webhook service",
         description="Serve POST /webhooks/github, /health, /ready and /metrics. Settings come "
-        "from GITHUB_WEBHOOK_SECRET, GITHUB_TOKEN or GITHUB_APP_ID+GITHUB_APP_PRIVATE_KEY, "
-        "GITHUB_API_URL, REDIS_URL and REVIEW_BOT_QUEUE (embedded|celery).",
+        "from GITHUB_WEBHOOK_SECRET, GITHUB_TOKEN+GITHUB_BOT_LOGIN or "
+        "GITHUB_APP_ID+GITHUB_APP_PRIVATE_KEY, GITHUB_API_URL, REDIS_URL, REVIEW_BOT_QUEUE "
+        "(embedded|celery) and REVIEW_BOT_FORK_POLICY (tools-only|skip).",
     )
     parser.add_argument(
         "--host", default=DEFAULT_HOST, help=f"bind address (default {DEFAULT_HOST})"
@@ -76,9 +78,7 @@ def app_from_env() -> ASGIApp:
 
 def run(args: argparse.Namespace) -> int:
     """Build the app from the environment and serve until interrupted."""
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(LogConfig.from_env(os.environ))
     options = {"host": args.host, "port": args.port, "access_log": False, "log_level": "info"}
     if args.workers <= 1:
         uvicorn.run(_build(args.config, args.reviewer), **options)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 from pathlib import Path
 
+from review_bot.config.logs import LogConfig
 from review_bot.config.service import ServiceConfig
 from review_bot.config.settings import load_settings
+from review_bot.logs import configure_logging
 
 __all__ = ["register", "run"]
 
@@ -49,9 +50,10 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, os.environ)
     metrics = ServiceMetrics()
     worker = build_worker(config, settings, args.reviewer, metrics)
-    logging.basicConfig(
-        level=args.loglevel, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    log_config = LogConfig.from_env({"REVIEW_BOT_LOG_LEVEL": args.loglevel, **os.environ})
+    configure_logging(log_config)
+    # Celery would otherwise replace our handler (and its JSON lines) with its own
+    worker.celery.conf.worker_hijack_root_logger = False
     if args.metrics_port:
         start_http_server(args.metrics_port, registry=metrics.registry)
     try:

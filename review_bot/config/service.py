@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from review_bot.errors import ConfigError
 
@@ -25,11 +25,15 @@ __all__ = [
     "DEFAULT_REPO_CONCURRENCY",
     "DEFAULT_REVIEW_TIMEOUT_S",
     "DEFAULT_VISIBILITY_TIMEOUT_S",
+    "ForkPolicy",
     "QueueBackend",
     "ServiceConfig",
 ]
 
 QueueBackend = Literal["embedded", "celery"]
+ForkPolicy = Literal["tools-only", "skip"]
+"""Pull requests from forks: reviewed by the tools only (no model sees the fork's text, so
+nothing it plants can talk a model into leaking what the worker holds), or not at all."""
 
 DEFAULT_GITHUB_API_URL = "https://api.github.com"
 DEFAULT_REDIS_PREFIX = "review-bot:"
@@ -48,6 +52,13 @@ DEFAULT_RATE_LIMIT_MAX_WAIT_S = 120.0
 DEFAULT_GITHUB_RETRIES = 3
 DEFAULT_CHECK_RUN_NAME = "review-bot"
 DEFAULT_CELERY_QUEUE = "review-bot"
+# a job GitHub keeps rate limiting (or failing) is rescheduled for at most this long in total,
+# then given up with a failing check run that says why
+DEFAULT_MAX_RESCHEDULE_S = 3 * 3600.0
+# GitHub's documented secondary limits are 80 content-creating requests a minute and 500 an
+# hour; we stay under both, per installation, across every worker
+DEFAULT_WRITES_PER_MINUTE = 60
+DEFAULT_WRITES_PER_HOUR = 450
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 _TRUE = {"1", "true", "yes", "on"}
@@ -62,7 +73,9 @@ class ServiceConfig(BaseModel):
         github_token: a plain token (PAT or an installation token supplied from outside).
         github_app_id / github_app_private_key: GitHub App credentials (PEM text).
         github_api_url: the REST root (GitHub Enterprise: ``https://HOST/api/v3``).
-        github_bot_login: the bot's login; when set, only its own comments are edited.
+        github_bot_login: the bot's login (only its own reviews and comments are edited);
+            required with a token, read from ``GET /app`` (``<slug>[bot]``) for an App.
+        fork_policy: how pull requests from forks are reviewed (:data:`ForkPolicy`).
         redis_url: Redis for dedup, markers, semaphores and the Celery broker.
         queue: ``embedded`` runs reviews in this process; ``celery`` sends them to workers.
     """
@@ -90,6 +103,28 @@ class ServiceConfig(BaseModel):
     rate_limit_max_wait_s: float = Field(DEFAULT_RATE_LIMIT_MAX_WAIT_S, ge=0)
     github_retries: int = Field(DEFAULT_GITHUB_RETRIES, ge=0)
     check_run_name: str = DEFAULT_CHECK_RUN_NAME
+    fork_policy: ForkPolicy = "tools-only"
+    max_reschedule_s: float = Field(DEFAULT_MAX_RESCHEDULE_S, ge=0)
+    writes_per_minute: int = Field(DEFAULT_WRITES_PER_MINUTE, gt=0)
+    writes_per_hour: int = Field(DEFAULT_WRITES_PER_HOUR, gt=0)
+
+    @model_validator(mode="after")
+    def _visibility_outlasts_review(self) -> ServiceConfig:
+        """A job the broker hands to a second worker while the first still reviews it is
+        reviewed (and posted) twice: the visibility timeout must be the longer one."""
+        if self.visibility_timeout_s <= self.review_timeout_s:
+            raise ConfigError(
+                f"REVIEW_BOT_VISIBILITY_TIMEOUT_S={self.visibility_timeout_s} must be longer "
+                f"than REVIEW_BOT_REVIEW_TIMEOUT_S={self.review_timeout_s:g}: a review still "
+                "running when the visibility timeout passes is handed to a second worker; "
+                f"raise it (e.g. to {2 * int(self.review_timeout_s)})"
+            )
+        return self
+
+    @property
+    def uses_app(self) -> bool:
+        """True when the service authenticates as a GitHub App (installation tokens)."""
+        return self.github_token is None and bool(self.github_app_id)
 
     def secret_bytes(self) -> tuple[bytes, ...]:
         """The webhook secrets as bytes, for HMAC."""
@@ -106,6 +141,12 @@ class ServiceConfig(BaseModel):
     def require_github_credentials(self) -> None:
         """Raise ConfigError unless a token or complete App credentials are set."""
         if self.github_token is not None:
+            if not self.github_bot_login:
+                raise ConfigError(
+                    "GITHUB_TOKEN is set but GITHUB_BOT_LOGIN is not: with a token the bot "
+                    "cannot tell its own comments from another user's carrying its marker; "
+                    "set GITHUB_BOT_LOGIN to the token's login"
+                )
             return
         if self.github_app_id and self.github_app_private_key is not None:
             return
@@ -143,6 +184,10 @@ class ServiceConfig(BaseModel):
             "GITHUB_RATE_LIMIT_MAX_WAIT_S": "rate_limit_max_wait_s",
             "GITHUB_RETRIES": "github_retries",
             "REVIEW_BOT_CHECK_RUN_NAME": "check_run_name",
+            "REVIEW_BOT_FORK_POLICY": "fork_policy",
+            "REVIEW_BOT_MAX_RESCHEDULE_S": "max_reschedule_s",
+            "GITHUB_WRITES_PER_MINUTE": "writes_per_minute",
+            "GITHUB_WRITES_PER_HOUR": "writes_per_hour",
         }
         for var, name in plain.items():
             if env.get(var):

@@ -25,6 +25,7 @@ from review_bot.config.loader import config_file_data, load_review_config, valid
 from review_bot.config.model import ModelConfig
 from review_bot.config.models import ReviewConfig
 from review_bot.config.resilience import ResilienceConfig
+from review_bot.config.tracing import TracingConfig
 from review_bot.errors import ConfigError
 
 __all__ = ["Settings", "debug_enabled", "load_settings"]
@@ -41,6 +42,7 @@ class Settings(BaseModel):
     resilience: ResilienceConfig = ResilienceConfig()
     audit: AuditConfig = AuditConfig()
     langfuse: LangfuseConfig = LangfuseConfig()
+    tracing: TracingConfig = TracingConfig()
 
 
 def _section(data: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -83,7 +85,15 @@ def load_settings(
         resilience=resilience,
         audit=audit,
         langfuse=LangfuseConfig.from_env(env),
+        tracing=_tracing(env),
     )
+
+
+def _tracing(env: Mapping[str, str]) -> TracingConfig:
+    try:
+        return TracingConfig.from_env(env)
+    except ValidationError as exc:
+        raise ConfigError(validation_message(exc, "OTEL_EXPORTER_OTLP_ENDPOINT")) from exc
 
 
 def debug_enabled(env: Mapping[str, str] | None = None) -> bool:

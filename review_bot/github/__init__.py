@@ -1,8 +1,10 @@
 """GitHub: the REST client, App auth, reading pull requests, and posting reviews."""
 
 from review_bot.github.auth import AppAuth, Auth, TokenAuth, app_jwt
+from review_bot.github.checks import post_check_run, post_failure_check
 from review_bot.github.client import GitHubClient, GitHubRateLimited, GitHubStatusError, make_auth
-from review_bot.github.publish import PublishResult, post_check_run, publish_review
+from review_bot.github.posting import publish_review
+from review_bot.github.publish import PublishResult
 from review_bot.github.pulls import (
     ChangedFile,
     PullRequest,
@@ -32,6 +34,7 @@ __all__ = [
     "has_write_access",
     "make_auth",
     "post_check_run",
+    "post_failure_check",
     "publish_review",
     "read_repo_config",
 ]

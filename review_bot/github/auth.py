@@ -38,11 +38,12 @@ class Auth(Protocol):
 class TokenAuth:
     """A fixed token (PAT, Actions token, or an installation token made elsewhere)."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, login: str | None = None) -> None:
         self._token = token
+        self.login = login  # whose token it is: the bot's login on GitHub
 
     def __repr__(self) -> str:
-        return "TokenAuth(token=***)"
+        return f"TokenAuth(token=***, login={self.login!r})"
 
     async def header(self, installation_id: int | None) -> str:
         """``Bearer <token>`` whatever the installation."""
@@ -81,6 +82,7 @@ class AppAuth:
         self._clock = clock
         self._tokens: dict[int, tuple[str, float]] = {}
         self._lock = asyncio.Lock()
+        self.bot_login: str | None = None  # ``<slug>[bot]``, from GET /app once known
 
     def __repr__(self) -> str:
         return f"AppAuth(app_id={self._app_id!r}, private_key=***)"

@@ -2,8 +2,13 @@
 
 This layer owns retries for GitHub calls: primary limits (``X-RateLimit-Remaining: 0`` until
 ``X-RateLimit-Reset``), secondary limits (403/429 with ``Retry-After`` or the documented
-message) and transient 5xx/connection errors are retried a bounded number of times, never
-waiting longer than ``max_wait_s``. Logs name the method, path and status, never headers.
+message, or a 422 "submitted too quickly") and transient 5xx/connection errors are retried a
+bounded number of times, never waiting longer than ``max_wait_s``. A POST creates something:
+after a 5xx or a lost connection GitHub may have created it anyway (large reviews often are,
+then answered 502), so a POST is not retried blindly; :class:`GitHubWriteUncertain` tells the
+caller to look for what it posted before posting again. Writes take a unit of the
+installation's write budget first (``budget``). Logs name the method, path and status,
+never headers.
 """
 
 from __future__ import annotations
@@ -12,14 +17,21 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
-from review_bot.errors import GitHubError
+from review_bot.errors import ConfigError, GitHubError
 from review_bot.github.auth import AppAuth, Auth, TokenAuth, parse_expiry
 
-__all__ = ["GitHubClient", "GitHubRateLimited", "GitHubStatusError", "make_auth"]
+__all__ = [
+    "Budget",
+    "GitHubClient",
+    "GitHubRateLimited",
+    "GitHubStatusError",
+    "GitHubWriteUncertain",
+    "make_auth",
+]
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +39,33 @@ _API_VERSION = "2022-11-28"
 _SECONDARY_DEFAULT_WAIT_S = 60.0
 _TRANSIENT = frozenset({500, 502, 503, 504})
 _USER_AGENT = "review-bot"
+_WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+_TOO_QUICKLY = "too quickly"  # 422 "was submitted too quickly": a secondary limit, not a bad body
 
 Sleep = Callable[[float], Awaitable[None]]
 
 
-class GitHubStatusError(GitHubError):
-    """GitHub answered with an error status (kept on ``status`` for callers to branch on)."""
+class Budget(Protocol):
+    """The installation's write budget (:class:`review_bot.github.pacing.WriteBudget`)."""
 
-    def __init__(self, message: str, status: int) -> None:
+    async def take(self, installation_id: int | None) -> None:
+        """Take one write; wait, or raise GitHubRateLimited."""
+
+
+class GitHubStatusError(GitHubError):
+    """GitHub answered with an error status (kept on ``status`` for callers to branch on).
+
+    ``detail`` is GitHub's message and its ``errors`` list as text (what a 422 was about).
+    """
+
+    def __init__(self, message: str, status: int, detail: str = "") -> None:
         super().__init__(message)
         self.status = status
+        self.detail = detail
+
+
+class GitHubWriteUncertain(GitHubStatusError):
+    """A POST got a 5xx or no answer: it may have taken effect. ``status`` 0: no answer."""
 
 
 class GitHubRateLimited(GitHubStatusError):
@@ -62,6 +91,7 @@ class GitHubClient:
         timeout_s: float = 30.0,
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.time,
+        budget: Budget | None = None,
     ) -> None:
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/"),
@@ -80,6 +110,7 @@ class GitHubClient:
         self._sleep = sleep
         self._clock = clock
         self._exhausted_until = 0.0
+        self._budget = budget
 
     async def __aenter__(self) -> GitHubClient:
         return self
@@ -100,11 +131,20 @@ class GitHubClient:
         params: Mapping[str, str | int] | None = None,
         accept: str | None = None,
         authorization: str | None = None,
+        idempotent: bool | None = None,
     ) -> httpx.Response:
-        """Send one call; retry rate limits and transient failures; raise on error status."""
+        """Send one call; retry rate limits and transient failures; raise on error status.
+
+        Args:
+            idempotent: whether sending it twice is harmless (default: every method but
+                POST). A non-idempotent call is not retried after a 5xx or transport error.
+        """
+        safe = method != "POST" if idempotent is None else idempotent
         attempt = 0
         while True:
             await self._wait_for_primary_reset()
+            if self._budget is not None and method in _WRITES and authorization is None:
+                await self._budget.take(self._installation_id)
             headers = {
                 "Authorization": authorization or await self._auth.header(self._installation_id)
             }
@@ -115,11 +155,7 @@ class GitHubClient:
                     method, path, json=json, params=params, headers=headers
                 )
             except httpx.TransportError as exc:
-                if attempt >= self._max_retries:
-                    raise GitHubError(
-                        f"{method} {path} failed after {attempt + 1} attempts: "
-                        f"{exc.__class__.__name__}; check GITHUB_API_URL and the network"
-                    ) from exc
+                self._no_answer(method, path, exc, safe=safe, attempt=attempt)
                 attempt += 1
                 await self._sleep(min(2.0**attempt, self._max_wait_s))
                 continue
@@ -127,6 +163,8 @@ class GitHubClient:
             log.debug("github %s %s -> %s", method, path, response.status_code)
             if response.is_success:
                 return response
+            if not safe and response.status_code >= 500:
+                raise _status_error(method, path, response, None, uncertain=True)
             wait = self._retry_wait(response)
             if wait is None or attempt >= self._max_retries:
                 raise _status_error(method, path, response, wait)
@@ -142,6 +180,61 @@ class GitHubClient:
                 "github %s %s: %s, retrying in %.1fs", method, path, response.status_code, wait
             )
             await self._sleep(wait)
+
+    def _no_answer(
+        self, method: str, path: str, exc: httpx.TransportError, *, safe: bool, attempt: int
+    ) -> None:
+        """Raise unless the call may be sent again after a transport error."""
+        if not safe:
+            raise GitHubWriteUncertain(
+                f"{method} {path}: no answer ({exc.__class__.__name__}); it may "
+                "have been created: look before posting again",
+                0,
+            ) from exc
+        if attempt >= self._max_retries:
+            raise GitHubError(
+                f"{method} {path} failed after {attempt + 1} attempts: "
+                f"{exc.__class__.__name__}; check GITHUB_API_URL and the network"
+            ) from exc
+
+    @property
+    def graphql_url(self) -> str:
+        """GitHub's GraphQL endpoint: ``/graphql`` on github.com, ``/api/graphql`` on GHES
+        (whose REST root is ``/api/v3``)."""
+        base = str(self._http.base_url).rstrip("/")
+        if base.endswith("/api/v3"):
+            return base.removesuffix("/v3") + "/graphql"
+        return base + "/graphql"
+
+    @property
+    def is_app(self) -> bool:
+        """True with App auth (check runs and their annotations are available)."""
+        return isinstance(self._auth, AppAuth)
+
+    async def bot_login(self) -> str:
+        """The login our reviews and comments are posted under.
+
+        An App's is ``<slug>[bot]``, read once from ``GET /app`` (with the App's JWT); a
+        token's must be configured (``GITHUB_BOT_LOGIN``), since a foreign comment carrying
+        our marker must never be taken for ours.
+        """
+        auth = self._auth
+        if isinstance(auth, AppAuth):
+            if auth.bot_login is None:
+                data = (
+                    await self.request("GET", "/app", authorization=f"Bearer {auth.jwt()}")
+                ).json()
+                slug = data.get("slug") if isinstance(data, dict) else None
+                if not isinstance(slug, str) or not slug:
+                    raise GitHubError("GET /app: the answer has no slug")
+                auth.bot_login = f"{slug}[bot]"
+            return auth.bot_login
+        login = getattr(auth, "login", None)
+        if not login:
+            raise ConfigError(
+                "the bot's GitHub login is unknown: set GITHUB_BOT_LOGIN to the token's login"
+            )
+        return str(login)
 
     async def get_json(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
         """GET ``path`` and decode its JSON."""
@@ -195,6 +288,8 @@ class GitHubClient:
             if status == 429 or "secondary rate limit" in response.text.lower():
                 return _SECONDARY_DEFAULT_WAIT_S
             return None
+        if status == 422 and _TOO_QUICKLY in response.text.lower():
+            return retry_after if retry_after is not None else _SECONDARY_DEFAULT_WAIT_S
         if status in _TRANSIENT:
             return retry_after if retry_after is not None else 1.0
         return None
@@ -208,17 +303,28 @@ def _float(value: str | None) -> float | None:
 
 
 def _status_error(
-    method: str, path: str, response: httpx.Response, wait: float | None
+    method: str,
+    path: str,
+    response: httpx.Response,
+    wait: float | None,
+    *,
+    uncertain: bool = False,
 ) -> GitHubStatusError:
+    errors: object = None
     try:
         body = response.json()
         message = body.get("message", "") if isinstance(body, dict) else ""
+        errors = body.get("errors") if isinstance(body, dict) else None
     except ValueError:
         message = response.text[:200]
+    detail = f"{message} {errors}" if errors else str(message)
     text = f"{method} {path} -> {response.status_code}: {message!r}"
+    if uncertain:
+        text += "; it may have been created: look before posting again"
+        return GitHubWriteUncertain(text, response.status_code, detail)
     if wait is not None:
         return GitHubRateLimited(text + "; retries exhausted", response.status_code, wait)
-    return GitHubStatusError(text, response.status_code)
+    return GitHubStatusError(text, response.status_code, detail)
 
 
 def make_auth(
@@ -228,10 +334,11 @@ def make_auth(
     app_id: str | None,
     private_key_pem: str | None,
     transport: httpx.AsyncBaseTransport | None = None,
+    bot_login: str | None = None,
 ) -> Auth:
     """A token auth, or App auth whose token exchange calls ``api_url`` (one pool)."""
     if token:
-        return TokenAuth(token)
+        return TokenAuth(token, login=bot_login)
     if not (app_id and private_key_pem):
         raise GitHubError(
             "no GitHub credentials: set GITHUB_TOKEN, or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY"
@@ -243,6 +350,7 @@ def make_auth(
                 "POST",
                 f"/app/installations/{installation_id}/access_tokens",
                 authorization=f"Bearer {app_jwt}",
+                idempotent=True,  # a second token is harmless
             )
         data = response.json()
         token = data.get("token") if isinstance(data, dict) else None
@@ -250,4 +358,6 @@ def make_auth(
             raise GitHubError(f"installation {installation_id}: token response has no token")
         return token, parse_expiry(data.get("expires_at"))
 
-    return AppAuth(app_id, private_key_pem, exchange)
+    app = AppAuth(app_id, private_key_pem, exchange)
+    app.bot_login = bot_login
+    return app

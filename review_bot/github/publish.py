@@ -1,10 +1,9 @@
-"""Post a :class:`Review` to a pull request, once, and keep it up to date on re-review.
+"""What the bot writes on a pull request: the review's body and its inline comments.
 
-The bot owns exactly one PR review. Each inline comment carries its finding's fingerprint
-in a hidden HTML comment, the review body carries the job's key: so a re-run of the same
-job sees the key and posts nothing, and a re-review edits, moves, adds and resolves
-comments by fingerprint instead of piling up a second review. Lines GitHub will not accept
-(outside the diff, or refused with 422) are listed in the summary instead.
+Each inline comment carries its finding's fingerprint in a hidden HTML comment, the review
+body carries the job's key: a re-run of the same job sees the key and posts nothing, and a
+re-review finds its comments by fingerprint. Posting them is ``github/posting.py``'s job
+(batches, limits, adoption), the check run ``github/checks.py``'s.
 """
 
 from __future__ import annotations
@@ -17,10 +16,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from review_bot.change import ChangeSet
-from review_bot.findings import Finding, Review, Severity, severity_at_least
-from review_bot.github.client import GitHubClient, GitHubStatusError
+from review_bot.findings import Finding, Review
 
-__all__ = ["PublishResult", "comment_body", "post_check_run", "publish_review", "review_body"]
+__all__ = ["PublishResult", "comment_body", "review_body"]
 
 log = logging.getLogger(__name__)
 
@@ -95,176 +93,3 @@ def _placement(finding: Finding, diff: ChangeSet) -> dict[str, Any] | None:
     ):
         spot.update(start_line=finding.line, start_side="RIGHT", line=finding.end_line)
     return spot
-
-
-async def publish_review(
-    gh: GitHubClient,
-    repo: str,
-    number: int,
-    review: Review,
-    diff: ChangeSet,
-    *,
-    key: str,
-    bot_login: str | None = None,
-) -> PublishResult:
-    """Create or update the bot's single review on ``repo#number`` for ``review``.
-
-    Args:
-        diff: the whole PR diff at the head (decides which lines take inline comments).
-        key: identifies this job (repo, PR, head, config); seen in the review body → no-op.
-        bot_login: when set, only that user's reviews/comments count as the bot's.
-    """
-    head = diff.head or ""
-    reviews = await gh.paginate(f"/repos/{repo}/pulls/{number}/reviews")
-    ours = [r for r in reviews if _is_ours(r, bot_login) and _REVIEW_TAG in (r.get("body") or "")]
-    if any(key in _KEY.findall(r.get("body") or "") for r in ours):
-        return PublishResult(review_id=ours[-1].get("id"), already_posted=True)
-    placed = [(f, _placement(f, diff)) for f in review.findings]
-    inline = [(f, spot) for f, spot in placed if spot is not None]
-    outside = [f for f, spot in placed if spot is None]
-    if not ours:
-        return await _first_review(
-            gh, repo, number, review=review, head=head, key=key, inline=inline, outside=outside
-        )
-    return await _update_review(
-        gh,
-        repo,
-        number,
-        review=review,
-        head=head,
-        key=key,
-        inline=inline,
-        outside=outside,
-        previous=ours[0],
-        bot_login=bot_login,
-    )
-
-
-async def _first_review(
-    gh: GitHubClient,
-    repo: str,
-    number: int,
-    *,
-    review: Review,
-    head: str,
-    key: str,
-    inline: list[tuple[Finding, dict[str, Any]]],
-    outside: list[Finding],
-) -> PublishResult:
-    comments = [{**spot, "body": comment_body(f)} for f, spot in inline]
-    payload = {"commit_id": head, "event": "COMMENT", "comments": comments}
-    path = f"/repos/{repo}/pulls/{number}/reviews"
-    try:
-        body = review_body(review, key, outside)
-        response = await gh.request("POST", path, json={**payload, "body": body})
-    except GitHubStatusError as exc:
-        if exc.status != 422 or not comments:
-            raise
-        log.warning("%s#%s: GitHub refused inline positions (422); summary only", repo, number)
-        everything = [f for f, _ in inline] + outside
-        body = review_body(review, key, everything)
-        response = await gh.request("POST", path, json={**payload, "comments": [], "body": body})
-        return PublishResult(review_id=response.json().get("id"), in_summary=len(everything))
-    return PublishResult(
-        review_id=response.json().get("id"), created=len(comments), in_summary=len(outside)
-    )
-
-
-async def _update_review(
-    gh: GitHubClient,
-    repo: str,
-    number: int,
-    *,
-    review: Review,
-    head: str,
-    key: str,
-    inline: list[tuple[Finding, dict[str, Any]]],
-    outside: list[Finding],
-    previous: dict[str, Any],
-    bot_login: str | None,
-) -> PublishResult:
-    existing: dict[str, dict[str, Any]] = {}
-    for comment in await gh.paginate(f"/repos/{repo}/pulls/{number}/comments"):
-        match = _FP.search(comment.get("body") or "")
-        if match and not match.group(2) and _is_ours(comment, bot_login):
-            existing.setdefault(match.group(1), comment)
-    created = updated = resolved = 0
-    current = {f.fingerprint for f, _ in inline} | {f.fingerprint for f in outside}
-    for finding, spot in inline:
-        body = comment_body(finding)
-        old = existing.get(finding.fingerprint)
-        if old is not None and old.get("path") == spot["path"] and old.get("line") == spot["line"]:
-            if old.get("body") != body:
-                await gh.request(
-                    "PATCH", f"/repos/{repo}/pulls/comments/{old['id']}", json={"body": body}
-                )
-                updated += 1
-            continue
-        if old is not None:  # the finding moved: its old thread would point at the wrong line
-            await gh.request("DELETE", f"/repos/{repo}/pulls/comments/{old['id']}")
-        try:
-            await gh.request(
-                "POST",
-                f"/repos/{repo}/pulls/{number}/comments",
-                json={**spot, "commit_id": head, "body": body},
-            )
-            created += 1
-        except GitHubStatusError as exc:
-            if exc.status != 422:
-                raise
-            outside.append(finding)
-    for fp, old in existing.items():
-        if fp in current:
-            continue
-        text = _FP.sub(f"<!-- review-bot:fp={fp} resolved -->", old.get("body") or "", count=1)
-        text = text + f"\n\n✅ Resolved: no longer found at {head[:12]}."
-        await gh.request("PATCH", f"/repos/{repo}/pulls/comments/{old['id']}", json={"body": text})
-        resolved += 1
-    await gh.request(
-        "PUT",
-        f"/repos/{repo}/pulls/{number}/reviews/{previous['id']}",
-        json={"body": review_body(review, key, outside)},
-    )
-    return PublishResult(
-        review_id=previous.get("id"),
-        created=created,
-        updated=updated,
-        resolved=resolved,
-        in_summary=len(outside),
-    )
-
-
-async def post_check_run(
-    gh: GitHubClient, repo: str, head: str, review: Review, *, name: str, fail_on: Severity
-) -> None:
-    """A completed check run on the head (a commit status when the token cannot make checks)."""
-    failing = any(severity_at_least(f.severity, fail_on) for f in review.findings)
-    conclusion = "failure" if failing else "success"
-    title = f"{len(review.findings)} finding(s)" + (" (partial)" if review.partial else "")
-    try:
-        await gh.request(
-            "POST",
-            f"/repos/{repo}/check-runs",
-            json={
-                "name": name,
-                "head_sha": head,
-                "status": "completed",
-                "conclusion": conclusion,
-                "output": {"title": title, "summary": review.summary[:65_000]},
-            },
-        )
-    except GitHubStatusError as exc:
-        if exc.status not in (403, 404):
-            raise
-        await gh.request(
-            "POST",
-            f"/repos/{repo}/statuses/{head}",
-            json={"state": conclusion, "context": name, "description": title[:140]},
-        )
-
-
-def _is_ours(item: dict[str, Any], bot_login: str | None) -> bool:
-    if bot_login is None:
-        return True
-    user = item.get("user") or {}
-    return isinstance(user, dict) and user.get("login") == bot_login

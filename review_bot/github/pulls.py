@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict
 
@@ -36,6 +37,7 @@ from review_bot.github.client import GitHubClient, GitHubStatusError
 from review_bot.github.patches import parse_patch
 
 __all__ = [
+    "COMPARE_MAX_FILES",
     "GITHUB_MAX_FILES",
     "REPO_CONFIG_PATH",
     "ChangedFile",
@@ -52,6 +54,7 @@ __all__ = [
 _MAX_CONFIG_BYTES = 1_000_000
 _MAX_BASELINE_BYTES = 8_000_000
 GITHUB_MAX_FILES = 3000  # the files API lists at most this many files of a PR
+COMPARE_MAX_FILES = 300  # compare lists at most this many files; more means "truncated"
 _CONTENT_CONCURRENCY = 8
 _WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
 _STATUS: dict[str, FileStatus] = {
@@ -77,6 +80,7 @@ class PullRequest(BaseModel):
     draft: bool = False
     state: str = "open"
     changed_files: int = 0
+    fork: bool = False
 
 
 class ChangedFile(BaseModel):
@@ -102,6 +106,7 @@ async def fetch_pull(gh: GitHubClient, repo: str, number: int) -> PullRequest:
             draft=bool(data.get("draft", False)),
             state=str(data.get("state", "open")),
             changed_files=int(data.get("changed_files", 0)),
+            fork=_is_fork(data, repo),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise GitHubError(f"pull request {repo}#{number}: unexpected response shape") from exc
@@ -116,7 +121,8 @@ async def fetch_files(gh: GitHubClient, repo: str, number: int) -> list[ChangedF
 async def changed_since(gh: GitHubClient, repo: str, old: str, new: str) -> set[str] | None:
     """Paths changed between two commits of the PR, or None when ``old`` is not an ancestor.
 
-    None (force-push, unknown commit) tells the caller to review the whole PR again.
+    None (force-push, unknown commit, or more files than compare lists) tells the caller
+    to review the whole PR again, from the PR's own file list.
     """
     try:
         data = await gh.get_json(f"/repos/{repo}/compare/{old}...{new}")
@@ -127,6 +133,8 @@ async def changed_since(gh: GitHubClient, repo: str, old: str, new: str) -> set[
     if not isinstance(data, dict) or data.get("status") not in ("ahead", "identical"):
         return None
     files = data.get("files") or []
+    if not isinstance(files, list) or len(files) >= COMPARE_MAX_FILES:
+        return None  # truncated: compare cannot say which files the push changed
     paths: set[str] = set()
     for item in files:
         if isinstance(item, dict) and isinstance(item.get("filename"), str):
@@ -143,7 +151,7 @@ async def fetch_text(
     try:
         response = await gh.request(
             "GET",
-            f"/repos/{repo}/contents/{path}",
+            f"/repos/{repo}/contents/{quote(path, safe='/')}",
             params={"ref": ref},
             accept="application/vnd.github.raw+json",
         )
@@ -190,7 +198,7 @@ async def read_repo_config(
 async def has_write_access(gh: GitHubClient, repo: str, login: str) -> bool:
     """True when ``login`` may push to ``repo`` (the collaborator permission API)."""
     try:
-        data = await gh.get_json(f"/repos/{repo}/collaborators/{login}/permission")
+        data = await gh.get_json(f"/repos/{repo}/collaborators/{quote(login, safe='')}/permission")
     except GitHubStatusError as exc:
         if exc.status in (403, 404):
             return False
@@ -252,6 +260,15 @@ async def build_change(
     return ChangeSet(
         files=tuple(changes), skipped=tuple(skipped), base=pr.base_sha, head=pr.head_sha
     )
+
+
+def _is_fork(data: dict[str, Any], repo: str) -> bool:
+    """True when the head lives in another repository (``repo: null``: a deleted fork)."""
+    head = data["head"]
+    if "repo" not in head:
+        return False
+    head_repo = head["repo"]
+    return not isinstance(head_repo, dict) or head_repo.get("full_name") != repo
 
 
 def _file_fields(item: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -44,6 +45,7 @@ WEBHOOK_PATH = "/webhooks/github"
 INFLIGHT_TTL_S = 60.0  # how long a delivery being queued blocks its duplicates
 _DELIVERY = re.compile(r"^[A-Za-z0-9-]{1,100}$")
 _EVENT = re.compile(r"^[a-z_]{1,50}$")
+_SINGLE = frozenset({b"x-hub-signature-256", b"x-github-event", b"x-github-delivery"})
 
 Check = Callable[[], Awaitable[bool]]
 Accept = Callable[[ReviewJob, str, "str | None", float], Awaitable[Accepted]]
@@ -77,8 +79,10 @@ def create_app(
     async def webhook(scope: Scope, receive: Receive, send: Send) -> None:
         """``POST /webhooks/github`` as a bare ASGI handler: it is the hot path."""
 
+        received = time.perf_counter()
+
         async def reply(status: int, outcome: str, detail: str = "") -> None:
-            metrics.delivery(outcome)
+            metrics.delivery(outcome, time.perf_counter() - received)
             body: dict[str, str] = {"outcome": outcome}
             if detail:
                 body["detail"] = detail
@@ -88,8 +92,14 @@ def create_app(
             await _send_json(send, 405, {"detail": "use POST"}, [(b"allow", b"POST")])
             return
         headers: dict[bytes, bytes] = {}
+        repeated = False
         for name, value in scope["headers"]:
-            headers.setdefault(name.lower(), value)
+            lower = name.lower()
+            repeated |= lower in _SINGLE and lower in headers
+            headers.setdefault(lower, value)
+        if repeated:  # which copy would count? GitHub sends each once: refuse, never guess
+            await reply(400, "repeated_header", "a signature, event or delivery header repeats")
+            return
         ctype = headers.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
         if ctype != b"application/json":
             await reply(415, "bad_content_type", "send application/json (webhook setting)")
@@ -128,9 +138,19 @@ def create_app(
             return
         try:
             payload: Any = json.loads(body)
-            result = job_from_event(event, delivery, payload, review_drafts=config.review_drafts)
-        except ValueError as exc:
+            result = job_from_event(
+                event,
+                delivery,
+                payload,
+                review_drafts=config.review_drafts,
+                require_installation=config.uses_app,
+                skip_forks=config.fork_policy == "skip",
+            )
+        except ValueError as exc:  # not JSON, not UTF-8/16/32, not the event's shape
             await reply(400, "bad_payload", str(exc)[:200])
+            return
+        except RecursionError:  # nested deeper than the decoder (or we) will follow
+            await reply(400, "bad_payload", "JSON nested too deeply")
             return
         if isinstance(result, Ignored):
             await reply(200, "ignored", result.reason)

@@ -1,6 +1,8 @@
 """The Celery app for ``review-bot worker``: Redis broker, late acks, idempotent tasks.
 
-A task is acknowledged only after it finishes (``acks_late``); if its worker dies the
+A job GitHub rate limits (or fails) is retried with the reset as its countdown, for a
+bounded total delay (``service/retrying.py``). A task is acknowledged only after it
+finishes (``acks_late``); if its worker dies the
 message returns to the queue when the visibility timeout passes (or at once when a pool
 child is lost), and the runner's markers make the repeat post nothing twice. Priorities
 use the Redis transport's priority lists: lower numbers are served first.
@@ -23,7 +25,8 @@ from celery import Celery
 from review_bot.config.service import ServiceConfig
 from review_bot.service.jobs import ReviewJob
 from review_bot.service.queue import PRIORITY_STEPS, QUEUE_KEY_SEP, TASK_NAME
-from review_bot.service.runner import JobBusy, RunnerDeps, run_job
+from review_bot.service.retrying import Reschedule, run_or_reschedule
+from review_bot.service.runner import JobBusy, RunnerDeps
 
 __all__ = ["BUSY_RETRY_S", "LoopThread", "make_celery", "register_review_task"]
 
@@ -122,13 +125,16 @@ def register_review_task(
     def review_pr(self: Any, job_data: dict[str, Any]) -> str:
         job = ReviewJob.model_validate(job_data)
 
-        async def run() -> str:
-            return await run_job(job, await deps())
+        async def run() -> str | Reschedule:
+            return await run_or_reschedule(job, await deps())
 
         try:
-            return loop.run(run())
+            result = loop.run(run())
         except JobBusy as exc:
             log.info("job %s busy (%s); retrying in %ss", job.delivery_id, exc, BUSY_RETRY_S)
             raise self.retry(countdown=BUSY_RETRY_S, exc=exc) from exc
+        if isinstance(result, Reschedule):  # rate limited or GitHub failing: later, bounded
+            raise self.retry(args=[result.job.model_dump(mode="json")], countdown=result.delay_s)
+        return result
 
     return review_pr

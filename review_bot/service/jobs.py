@@ -25,6 +25,7 @@ __all__ = [
 PRIORITY_COMMAND = 0
 PRIORITY_PUSH = 5
 REVIEW_ACTIONS = frozenset({"opened", "synchronize", "reopened", "ready_for_review"})
+RERUN_EVENTS = frozenset({"check_run", "check_suite"})
 _COMMAND = re.compile(r"^\s*/review\b", re.MULTILINE)
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -35,12 +36,16 @@ class ReviewJob(BaseModel):
 
     ``head_sha`` is None for ``/review`` commands (the comment event does not carry it);
     ``before_sha`` is the previous head on ``synchronize`` (for incremental review).
+    ``rerun`` jobs come from a check run's "Re-run" and post afresh like a command.
+    ``fork``: the delivery said the head lives in another repository (the worker checks the
+    PR itself too). ``attempt``/``deferred_s``: how often and for how long in total the job
+    was rescheduled (rate limits, GitHub failures), which bounds it.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     delivery_id: str
-    trigger: Literal["push", "command"]
+    trigger: Literal["push", "command", "rerun"]
     repo: str = Field(pattern=_REPO.pattern)
     number: int = Field(gt=0)
     action: str
@@ -49,6 +54,9 @@ class ReviewJob(BaseModel):
     installation_id: int | None = None
     requested_by: str | None = None
     priority: int = PRIORITY_PUSH
+    fork: bool = False
+    attempt: int = Field(0, ge=0)
+    deferred_s: float = Field(0.0, ge=0)
 
     def dedup_key(self) -> str | None:
         """(repo, PR, head) for pushes: a second delivery for the same head is not queued."""
@@ -66,9 +74,20 @@ class Ignored(BaseModel):
 
 
 def job_from_event(
-    event: str, delivery_id: str, payload: Any, *, review_drafts: bool = False
+    event: str,
+    delivery_id: str,
+    payload: Any,
+    *,
+    review_drafts: bool = False,
+    require_installation: bool = False,
+    skip_forks: bool = False,
 ) -> ReviewJob | Ignored:
     """The job a webhook delivery asks for, or why it asks for none.
+
+    Args:
+        require_installation: the service is a GitHub App: an event without an installation
+            (the App is not installed on the repository) is ignored before it is queued.
+        skip_forks: the fork policy is ``skip``: pull requests from forks are not reviewed.
 
     Raises:
         ValueError: the payload lacks a field an event of this kind always has.
@@ -78,17 +97,30 @@ def job_from_event(
     if event == "ping":
         return Ignored(reason="ping")
     if event == "pull_request":
-        return _pull_request(delivery_id, payload, review_drafts)
-    if event == "issue_comment":
-        return _issue_comment(delivery_id, payload)
-    return Ignored(reason=f"event {event[:40]!r} is not reviewed")
+        result = _pull_request(delivery_id, payload, review_drafts)
+    elif event == "issue_comment":
+        result = _issue_comment(delivery_id, payload)
+    elif event in RERUN_EVENTS:
+        result = _rerun(event, delivery_id, payload)
+    else:
+        return Ignored(reason=f"event {event[:40]!r} is not reviewed")
+    if isinstance(result, ReviewJob):
+        if require_installation and result.installation_id is None:
+            return Ignored(reason=f"the App is not installed on {result.repo} (no installation)")
+        if skip_forks and result.fork:
+            return Ignored(reason="pull request from a fork (REVIEW_BOT_FORK_POLICY=skip)")
+    return result
 
 
 def _pull_request(
     delivery_id: str, payload: dict[str, Any], review_drafts: bool
 ) -> ReviewJob | Ignored:
     action = str(payload.get("action", ""))
-    if action not in REVIEW_ACTIONS:
+    changes = payload.get("changes")
+    retarget = (  # the base branch changed: a new diff, a new review
+        action == "edited" and isinstance(changes, dict) and isinstance(changes.get("base"), dict)
+    )
+    if action not in REVIEW_ACTIONS and not retarget:
         return Ignored(reason=f"pull_request action {action[:40]!r} is not reviewed")
     pr = _dict(payload, "pull_request")
     if pr.get("draft") and not review_drafts:
@@ -107,7 +139,42 @@ def _pull_request(
         before_sha=_sha(before) if isinstance(before, str) and _SHA.match(before) else None,
         installation_id=_installation(payload),
         priority=PRIORITY_PUSH,
+        fork=_is_fork(pr, _repo(payload)),
     )
+
+
+def _rerun(event: str, delivery_id: str, payload: dict[str, Any]) -> ReviewJob | Ignored:
+    """A check run's (or suite's) "Re-run": review the PR it belongs to again."""
+    if payload.get("action") != "rerequested":
+        return Ignored(reason=f"{event} action is not rerequested")
+    check = _dict(payload, event)
+    pulls = check.get("pull_requests")
+    if not isinstance(pulls, list) or not pulls or not isinstance(pulls[0], dict):
+        return Ignored(reason=f"{event} belongs to no pull request of this repository")
+    pr = pulls[0]
+    head = check.get("head_sha", _dict(pr, "head").get("sha"))
+    return ReviewJob(
+        delivery_id=delivery_id,
+        trigger="rerun",
+        repo=_repo(payload),
+        number=_int(pr.get("number")),
+        action="rerequested",
+        head_sha=_sha(head),
+        installation_id=_installation(payload),
+        priority=PRIORITY_COMMAND,
+        fork=_is_fork(pr, _repo(payload)),
+    )
+
+
+def _is_fork(pr: dict[str, Any], repo: str) -> bool:
+    """True when the PR's head repository is not the base one (None: a deleted fork)."""
+    head = pr.get("head")
+    if not isinstance(head, dict) or "repo" not in head:
+        return False
+    head_repo = head["repo"]
+    if not isinstance(head_repo, dict):
+        return True
+    return head_repo.get("full_name") != repo
 
 
 def _issue_comment(delivery_id: str, payload: dict[str, Any]) -> ReviewJob | Ignored:

@@ -90,9 +90,15 @@ class EmbeddedQueue:
     """A bounded priority queue drained by ``workers`` tasks in this process."""
 
     def __init__(
-        self, handler: Callable[[ReviewJob], Awaitable[object]], *, workers: int, maxsize: int
+        self,
+        handler: Callable[[ReviewJob], Awaitable[object]],
+        *,
+        workers: int,
+        maxsize: int,
+        call_later: Callable[[float, Callable[[], None]], object] | None = None,
     ) -> None:
         self._handler = handler
+        self._call_later = call_later
         self._workers = workers
         self._queue: asyncio.PriorityQueue[tuple[int, int, ReviewJob]] = asyncio.PriorityQueue(
             maxsize
@@ -123,6 +129,22 @@ class EmbeddedQueue:
                 f"review queue is full ({self._queue.maxsize} jobs); raise "
                 "REVIEW_BOT_EMBEDDED_QUEUE_SIZE or run Celery workers (REVIEW_BOT_QUEUE=celery)"
             ) from exc
+
+    def later(self, delay_s: float, job: ReviewJob) -> None:
+        """Queue ``job`` again in ``delay_s`` seconds (a rescheduled job; not durable)."""
+
+        def requeue() -> None:
+            try:
+                self._queue.put_nowait((job.priority, next(self._seq), job))
+            except asyncio.QueueFull:
+                log.error(
+                    "job %s %s#%s lost: the queue is full", job.delivery_id, job.repo, job.number
+                )
+
+        schedule = self._call_later or (
+            lambda delay, fn: asyncio.get_running_loop().call_later(delay, fn)
+        )
+        schedule(delay_s, requeue)
 
     async def depth(self) -> int:
         """Jobs waiting."""

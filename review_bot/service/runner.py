@@ -22,9 +22,10 @@ from review_bot.config.models import ReviewConfig
 from review_bot.config.service import ServiceConfig
 from review_bot.errors import BulkheadFull
 from review_bot.events import EventSink, NullSink
-from review_bot.findings import Finding, Review, rank_findings
+from review_bot.findings import Finding, Review, Severity, rank_findings
+from review_bot.github.checks import post_check_run
 from review_bot.github.client import GitHubClient
-from review_bot.github.publish import post_check_run, publish_review
+from review_bot.github.posting import publish_review
 from review_bot.github.pulls import (
     GITHUB_MAX_FILES,
     PullRequest,
@@ -47,7 +48,7 @@ Reviewer = Callable[[ChangeSet, ReviewConfig, EventSink], Awaitable[Review]]
 """One review of a change: in production ``Runtime.review`` of the process's runtime
 (caching, resilience, agents, transcripts); tests fill the seam with a scripted reviewer."""
 
-JobOutcome = Literal["posted", "already_posted", "skipped"]
+JobOutcome = Literal["posted", "already_posted", "skipped", "failed"]
 _PR_STATE_TTL_S = 30 * 24 * 3600
 _SLOT_POLL_S = 1.0
 
@@ -73,9 +74,14 @@ class RunnerDeps:
     events: EventSink = field(default_factory=NullSink)
 
 
-def job_key(repo: str, number: int, head: str, config_hash: str, nonce: str = "") -> str:
-    """The identity of one posted review: (repo, PR, head SHA, config hash[, command])."""
-    blob = "\x1f".join((repo, str(number), head, config_hash, nonce))
+def job_key(
+    repo: str, number: int, head: str, config_hash: str, nonce: str = "", *, base: str = ""
+) -> str:
+    """The identity of one posted review: (repo, PR, head SHA, config hash[, command][, base]).
+
+    The base SHA is part of it: a PR retargeted to another branch has a new diff to review.
+    """
+    blob = "\x1f".join((repo, str(number), head, config_hash, nonce, base))
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
@@ -89,7 +95,10 @@ async def run_job(job: ReviewJob, deps: RunnerDeps) -> JobOutcome:
     async with deps.github(job.installation_id) as gh:
         outcome, review = await _run(job, deps, gh)
     deps.metrics.job_finished(outcome, time.monotonic() - started, review.stats if review else None)
-    log.info("job %s %s#%s: %s", job.delivery_id, job.repo, job.number, outcome)
+    log.info(
+        "job %s %s#%s: %s", job.delivery_id, job.repo, job.number, outcome,
+        extra={"delivery_id": job.delivery_id},
+    )  # fmt: skip
     return outcome
 
 
@@ -107,12 +116,18 @@ async def _run(
     pr = await fetch_pull(gh, job.repo, job.number)
     if pr.state != "open" or (pr.draft and job.trigger == "push" and not cfg.review_drafts):
         return "skipped", None
-    if job.trigger == "push" and job.head_sha and job.head_sha != pr.head_sha:
+    if job.trigger != "command" and job.head_sha and job.head_sha != pr.head_sha:
         return "skipped", None  # the head moved on; its own delivery reviews it
+    fork = pr.fork or job.fork
+    if fork and cfg.fork_policy == "skip":
+        log.info("%s#%s: from a fork, not reviewed (fork policy skip)", job.repo, job.number)
+        return "skipped", None
     review_config = await read_repo_config(gh, job.repo, pr.base_sha, deps.base_config)
+    if fork:  # no model reads a fork's text: nothing it plants can reach our credentials
+        review_config = review_config.model_copy(update={"tools_only": True})
     config_hash = _config_hash(review_config)
-    nonce = job.delivery_id if job.trigger == "command" else ""
-    key = job_key(job.repo, job.number, pr.head_sha, config_hash, nonce)
+    nonce = job.delivery_id if job.trigger in ("command", "rerun") else ""
+    key = job_key(job.repo, job.number, pr.head_sha, config_hash, nonce, base=pr.base_sha)
     if await deps.store.get(f"posted:{key}") is not None:
         return "already_posted", None
     lease = float(cfg.visibility_timeout_s)  # the broker deems the holder dead after this too
@@ -159,7 +174,7 @@ async def _review_and_post(
     state_key = f"pr:{job.repo}#{job.number}"
     previous = await _previous_state(deps.store, state_key, config_hash)
     change, carried = full, []
-    if previous is not None and job.trigger == "push":
+    if previous is not None and job.trigger == "push" and job.action != "edited":
         since = await changed_since(gh, job.repo, previous["head"], head)
         if since is not None:
             change = full.model_copy(
@@ -183,18 +198,7 @@ async def _review_and_post(
                 f"{pr.changed_files} files were reviewed (GitHub lists no more)."
             }
         )
-    result = await publish_review(
-        gh, job.repo, job.number, review, full, key=key, bot_login=deps.config.github_bot_login
-    )
-    if not result.already_posted:
-        await post_check_run(
-            gh,
-            job.repo,
-            head,
-            review,
-            name=deps.config.check_run_name,
-            fail_on=review_config.fail_on,
-        )
+    posted = await _publish(job, deps, gh, review, full, fail_on=review_config.fail_on, key=key)
     await deps.store.put(f"posted:{key}", "1", deps.config.delivery_ttl_s)
     state = {
         "head": head,
@@ -202,7 +206,43 @@ async def _review_and_post(
         "findings": [f.model_dump(mode="json") for f in review.findings],
     }
     await deps.store.put(state_key, json.dumps(state), _PR_STATE_TTL_S)
-    return None if result.already_posted else review
+    return review if posted else None
+
+
+async def _publish(
+    job: ReviewJob,
+    deps: RunnerDeps,
+    gh: GitHubClient,
+    review: Review,
+    full: ChangeSet,
+    *,
+    fail_on: Severity,
+    key: str,
+) -> bool:
+    """Post the review and its check run; False when this job's review was already there."""
+    where = "the check run's annotations" if gh.is_app else "the review's JSON or SARIF output"
+    result = await publish_review(
+        gh,
+        job.repo,
+        job.number,
+        review,
+        full,
+        key=key,
+        bot_login=await gh.bot_login(),
+        overflow_where=where,
+    )
+    if result.already_posted:
+        return False
+    await post_check_run(
+        gh,
+        job.repo,
+        full.head or "",
+        review,
+        name=deps.config.check_run_name,
+        fail_on=fail_on,
+        external_id=key,
+    )
+    return True
 
 
 async def _previous_state(store: StateStore, key: str, config_hash: str) -> dict[str, Any] | None:

@@ -24,7 +24,8 @@ from review_bot.service.celery_app import LoopThread, make_celery, register_revi
 from review_bot.service.jobs import ReviewJob
 from review_bot.service.metrics import BreakerMetricsSink, ServiceMetrics
 from review_bot.service.queue import CeleryQueue, EmbeddedQueue, JobQueue
-from review_bot.service.runner import Reviewer, RunnerDeps, run_job
+from review_bot.service.retrying import reschedule_handler
+from review_bot.service.runner import Reviewer, RunnerDeps
 from review_bot.service.store import RedisStore
 from review_bot.service.wiring import (
     github_factory,
@@ -85,7 +86,7 @@ def build_app(
         deps = RunnerDeps(
             config=config,
             store=store,
-            github=github_factory(config),
+            github=github_factory(config, counter=store),
             reviewer=reviewer,
             base_config=settings.review,
             metrics=metrics,
@@ -93,7 +94,7 @@ def build_app(
         )
 
         async def handle(job: ReviewJob) -> object:
-            return await run_job(job, deps)
+            return await reschedule_handler(deps, embedded.later)(job)
 
         embedded = EmbeddedQueue(
             handle, workers=config.embedded_workers, maxsize=config.embedded_queue_size
@@ -143,7 +144,7 @@ def build_worker(
     """The Celery app with the review task registered (start it with ``worker_main``)."""
     if not config.redis_url:
         raise ConfigError("review-bot worker needs REDIS_URL (the Celery broker)")
-    github = github_factory(config)
+    config.require_github_credentials()
     sink_metrics = metrics or ServiceMetrics()
     redis_url = config.redis_url
     loop = LoopThread()
@@ -153,10 +154,11 @@ def build_worker(
         # runs on the loop thread only, and awaits nothing: no two callers can race here
         if not built:
             reviewer, close = _reviewer(settings, reviewer_spec)
+            store = RedisStore.from_url(redis_url, config.redis_prefix)
             runner_deps = RunnerDeps(
                 config=config,
-                store=RedisStore.from_url(redis_url, config.redis_prefix),
-                github=github,
+                store=store,
+                github=github_factory(config, counter=store),
                 reviewer=reviewer,
                 base_config=settings.review,
                 metrics=sink_metrics,

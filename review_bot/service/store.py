@@ -60,6 +60,9 @@ class StateStore(Protocol):
     async def release_slot(self, name: str, token: str) -> None:
         """Give back a slot taken with :meth:`acquire_slot`."""
 
+    async def incr(self, key: str, ttl_s: float) -> int:
+        """Add one to the counter ``key`` (expiring ``ttl_s`` after creation); the new count."""
+
     async def ping(self) -> bool:
         """True when the store answers."""
 
@@ -126,6 +129,13 @@ class MemoryStore:
     async def release_slot(self, name: str, token: str) -> None:
         """Drop the lease ``token``."""
         self._slots.get(name, {}).pop(token, None)
+
+    async def incr(self, key: str, ttl_s: float) -> int:
+        """Count up ``key``; an expired counter starts again."""
+        count = int(self._live(key) or 0) + 1
+        expires = self._values[key][1] if count > 1 else self._clock() + ttl_s
+        self._values[key] = (str(count), expires)
+        return count
 
     async def ping(self) -> bool:
         """Always reachable."""
@@ -219,6 +229,17 @@ class RedisStore:
             await self._redis.zrem(self._k(f"sem:{name}"), token)
         except RedisError as exc:
             raise _unavailable(f"semaphore {name!r} release failed", exc) from exc
+
+    async def incr(self, key: str, ttl_s: float) -> int:
+        """INCR, and PEXPIRE NX so the window's expiry is set once, by its first unit."""
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.incr(self._k(key))
+                pipe.pexpire(self._k(key), int(ttl_s * 1000), nx=True)
+                count, _ = await pipe.execute()
+        except RedisError as exc:
+            raise _unavailable(f"counter {key!r} failed", exc) from exc
+        return int(count)
 
     async def ping(self) -> bool:
         """PING within the socket timeout."""

@@ -21,6 +21,7 @@ from review_bot.errors import ConfigError, TranscriptError
 from review_bot.events import EventSink
 from review_bot.findings import Review
 from review_bot.github.client import GitHubClient, make_auth
+from review_bot.github.pacing import Counter, MemoryCounter, WriteBudget
 from review_bot.pipeline import Services
 from review_bot.service.runner import Reviewer
 from review_bot.service.store import MemoryStore, RedisStore, StateStore
@@ -48,9 +49,13 @@ PipelineReview = Callable[[ChangeSet, ReviewConfig, Services], Awaitable[Review]
 
 
 def github_factory(
-    config: ServiceConfig, transport: httpx.AsyncBaseTransport | None = None
+    config: ServiceConfig,
+    transport: httpx.AsyncBaseTransport | None = None,
+    counter: Counter | None = None,
 ) -> Callable[[int | None], GitHubClient]:
-    """Clients per installation sharing one auth (so installation tokens are cached)."""
+    """Clients per installation sharing one auth (so installation tokens are cached) and one
+    write budget per installation, counted in ``counter`` (the state store: shared by every
+    worker on the same Redis)."""
     config.require_github_credentials()
     key = config.github_app_private_key
     token = config.github_token
@@ -60,6 +65,13 @@ def github_factory(
         app_id=config.github_app_id,
         private_key_pem=key.get_secret_value() if key else None,
         transport=transport,
+        bot_login=config.github_bot_login,
+    )
+    budget = WriteBudget(
+        counter or MemoryCounter(),
+        per_minute=config.writes_per_minute,
+        per_hour=config.writes_per_hour,
+        max_wait_s=config.rate_limit_max_wait_s,
     )
 
     def client(installation_id: int | None) -> GitHubClient:
@@ -70,6 +82,7 @@ def github_factory(
             transport=transport,
             max_retries=config.github_retries,
             max_wait_s=config.rate_limit_max_wait_s,
+            budget=budget,
         )
 
     return client

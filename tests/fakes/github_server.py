@@ -22,7 +22,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +34,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.github_spec import GitHubSpec
+from tests.fakes.github_strict import FAIL_AFTER, check_exchange, move_comments, strict_route
 
 BOT_LOGIN = "review-bot[bot]"
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
@@ -68,6 +71,7 @@ class PR:
     base_ref: str = "main"
     draft: bool = False
     state: str = "open"
+    head_repo: str | None = None  # a fork's full name
 
 
 @dataclass
@@ -91,6 +95,20 @@ class FakeGitHub:
     token_ttl_s: float = 3600.0
     issued_tokens: list[tuple[int, str]] = field(default_factory=list)
     failures: deque[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=deque)
+    # the strict rules (tests/fakes/github_strict.py) and the OpenAPI checks
+    strict: bool = False
+    spec: GitHubSpec | None = None
+    spec_errors: list[str] = field(default_factory=list)
+    spec_checked: int = 0
+    clock: Callable[[], float] = time.time
+    writes_per_minute: int | None = None
+    write_times: list[float] = field(default_factory=list)
+    secondary_hits: int = 0
+    app_slug: str = "review-bot"
+    resolved_threads: set[str] = field(default_factory=set)
+    fail_after_create: int = 0
+    created_then_failed: int = 0
+    too_quickly: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
 
@@ -104,7 +122,10 @@ class FakeGitHub:
 
     def push(self, repo: str, number: int, head: str) -> None:
         with self.lock:
+            old = self.prs[(repo, number)].head
             self.prs[(repo, number)].head = head
+            if self.strict:
+                move_comments(self, repo, number, old, head)
 
     def files(self, base: str, head: str) -> list[dict[str, Any]]:
         old, new = self.commits[base], self.commits[head]
@@ -155,16 +176,32 @@ def create_app(gh: FakeGitHub) -> Starlette:
 
     async def dispatch(request: Request) -> Response:
         with gh.lock:
-            gh.requests.append((request.method, request.url.path))
+            gh.requests.append((request.method, request.scope["path"]))
             failure = gh.failures.popleft() if gh.failures else None
         if failure is not None:
             status, headers, body = failure
             return JSONResponse(body, status_code=status, headers=headers)
-        if m := re.fullmatch(r"/app/installations/(\d+)/access_tokens", request.url.path):
+        body = None
+        if request.method in ("POST", "PATCH", "PUT") and await request.body():
+            body = await request.json()
+        return check_exchange(gh, request, body, await answer(request, body))
+
+    async def answer(request: Request, body: Any) -> Response:
+        if m := re.fullmatch(r"/app/installations/(\d+)/access_tokens", request.scope["path"]):
             return installation_token(request, int(m.group(1)))
+        if gh.strict and request.scope["path"] == "/app":
+            strict = await strict_route(gh, request, body)
+            assert isinstance(strict, Response)
+            return strict
         if not authorized(request):
             return JSONResponse({"message": "Bad credentials"}, status_code=401)
-        return await route(request)
+        strict = await strict_route(gh, request, body) if gh.strict else None
+        if isinstance(strict, Response):
+            return strict
+        response = await route(request)
+        if strict == FAIL_AFTER:
+            return JSONResponse({"message": "Server Error"}, status_code=502)
+        return response
 
     def installation_token(request: Request, installation: int) -> Response:
         bearer = request.headers.get("authorization", "").removeprefix("Bearer ")
@@ -184,7 +221,7 @@ def create_app(gh: FakeGitHub) -> Starlette:
         return JSONResponse({"token": token, "expires_at": stamp}, status_code=201)
 
     async def route(request: Request) -> Response:
-        path = request.url.path
+        path = request.scope["path"]
         method = request.method
         m = re.match(r"^/repos/([^/]+)/([^/]+)/(.*)$", path)
         if not m:
@@ -198,8 +235,8 @@ def create_app(gh: FakeGitHub) -> Starlette:
             return JSONResponse(
                 {
                     "number": int(mm.group(1)),
-                    "head": {"sha": pr.head},
-                    "base": {"sha": pr.base, "ref": pr.base_ref},
+                    "head": {"sha": pr.head, "repo": {"full_name": pr.head_repo or repo}},
+                    "base": {"sha": pr.base, "ref": pr.base_ref, "repo": {"full_name": repo}},
                     "draft": pr.draft,
                     "state": pr.state,
                     "changed_files": len(gh.files(pr.base, pr.head)),

@@ -6,9 +6,10 @@ from review_bot.change import from_files
 from review_bot.config.models import ReviewConfig
 from review_bot.github.auth import TokenAuth
 from review_bot.github.client import GitHubClient
-from review_bot.github.publish import PublishResult, publish_review
+from review_bot.github.posting import publish_review
+from review_bot.github.publish import PublishResult
 from review_bot.pipeline import Services
-from tests.fakes.github_server import FakeGitHub
+from tests.fakes.github_server import BOT_LOGIN, FakeGitHub
 from tests.github.helpers import fake_github
 from tests.service import fake_reviewer
 from tests.service.helpers import BASE_TREE, HEAD_TREE, REPO, sha
@@ -22,20 +23,24 @@ async def _review_on_fake(refuse: set[tuple[str, int]]) -> tuple[FakeGitHub, Pub
         gh.add_commit(sha("head1"), HEAD_TREE)
         gh.open_pr(REPO, 9, base=sha("base"), head=sha("head1"))
         async with GitHubClient(url, TokenAuth(gh.token)) as client:
-            result = await publish_review(client, REPO, 9, review, change, key="k1")
+            result = await publish_review(
+                client, REPO, 9, review, change, key="k1", bot_login=BOT_LOGIN
+            )
         return gh, result
 
 
-async def test_a_refused_position_puts_every_finding_in_the_summary() -> None:
+async def test_a_refused_position_moves_only_that_comment_to_the_summary() -> None:
     gh, result = await _review_on_fake({("app.py", 5)})
-    assert len(gh.reviews) == 1
-    assert gh.comments == {}
-    body = gh.reviews[0]["body"]
-    assert "Findings outside the diff's commentable lines" in body
-    assert "`app.py:5`" in body
-    assert "`util.py:2`" in body
-    assert result.in_summary == 2
-    assert result.created == 0
+    # the refused batch is halved: util.py:2 goes inline (in a part review), app.py:5 alone
+    # is listed in the main review's body, which is posted last
+    assert [(c["path"], c["line"]) for c in gh.comments.values()] == [("util.py", 2)]
+    main = gh.reviews[-1]["body"]
+    assert "review-bot:key=k1" in main
+    assert "Findings outside the diff's commentable lines" in main
+    assert "`app.py:5`" in main
+    assert "`util.py:2`" not in main
+    assert result.in_summary == 1
+    assert result.created == 1
 
 
 async def test_without_refusals_the_findings_are_inline() -> None:
@@ -55,12 +60,14 @@ async def test_on_re_review_only_the_refused_comment_goes_to_the_summary() -> No
         gh.add_commit(sha("head1"), HEAD_TREE)
         gh.open_pr(REPO, 9, base=sha("base"), head=sha("head1"))
         async with GitHubClient(url, TokenAuth(gh.token)) as client:
-            await publish_review(client, REPO, 9, review, change, key="k1")
+            await publish_review(client, REPO, 9, review, change, key="k1", bot_login=BOT_LOGIN)
             # the util.py thread is gone (deleted by a maintainer) and GitHub refuses the line
             util = next(cid for cid, c in gh.comments.items() if c["path"] == "util.py")
             del gh.comments[util]
             gh.refuse_lines.add(("util.py", 2))
-            result = await publish_review(client, REPO, 9, review, change, key="k2")
+            result = await publish_review(
+                client, REPO, 9, review, change, key="k2", bot_login=BOT_LOGIN
+            )
     assert len(gh.reviews) == 1
     assert [(c["path"], c["line"]) for c in gh.comments.values()] == [("app.py", 5)]
     body = gh.reviews[0]["body"]

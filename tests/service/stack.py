@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import redis
 
-from tests.fakes.github_server import FakeGitHub
+from tests.fakes.github_server import BOT_LOGIN, FakeGitHub
 from tests.service.helpers import SECRET, signed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,11 +66,13 @@ class Stack:
             "PYTHONPATH": str(ROOT),
             "GITHUB_WEBHOOK_SECRET": "old-secret," + SECRET.decode(),
             "GITHUB_TOKEN": gh.token,
+            "GITHUB_BOT_LOGIN": BOT_LOGIN,
             "GITHUB_API_URL": api_url,
             "REDIS_URL": REDIS_URL,
             "REVIEW_BOT_REDIS_PREFIX": self.prefix,
             "REVIEW_BOT_QUEUE": "celery",
             "REVIEW_BOT_VISIBILITY_TIMEOUT_S": "4",
+            "REVIEW_BOT_REVIEW_TIMEOUT_S": "3",  # the visibility timeout must be longer
             "FAKE_REVIEWER_BLOCK": str(self.block),
             "FAKE_REVIEWER_LOG": str(self.log),
             **(env or {}),

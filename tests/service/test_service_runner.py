@@ -16,7 +16,7 @@ from review_bot.service.metrics import ServiceMetrics
 from review_bot.service.runner import RunnerDeps, run_job
 from review_bot.service.store import MemoryStore
 from review_bot.service.wiring import github_factory, pipeline_reviewer
-from tests.fakes.github_server import FakeGitHub, serve_fake_github
+from tests.fakes.github_server import BOT_LOGIN, FakeGitHub, serve_fake_github
 from tests.service import fake_reviewer
 from tests.service.helpers import BASE_TREE, HEAD_TREE, REPO, sha
 
@@ -32,7 +32,9 @@ def fake() -> Iterator[tuple[FakeGitHub, str]]:
 
 
 def deps(url: str, store: MemoryStore | None = None) -> RunnerDeps:
-    config = ServiceConfig(github_token=SecretStr("test-token"), github_api_url=url)
+    config = ServiceConfig(
+        github_token=SecretStr("test-token"), github_api_url=url, github_bot_login=BOT_LOGIN
+    )
     return RunnerDeps(
         config=config,
         store=store or MemoryStore(),

@@ -76,7 +76,9 @@ async def test_breaker_transitions_of_a_review_reach_the_gauge() -> None:
 
 def test_several_web_workers_without_redis_are_refused() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "REVIEW_BOT_QUEUE")}
-    env.update(GITHUB_WEBHOOK_SECRET="s", GITHUB_TOKEN="t", PYTHONPATH=str(ROOT))
+    env.update(
+        GITHUB_WEBHOOK_SECRET="s", GITHUB_TOKEN="t", GITHUB_BOT_LOGIN="b", PYTHONPATH=str(ROOT)
+    )
     proc = subprocess.run(
         [sys.executable, "-m", "review_bot.cli", "serve", "--workers", "2", "--port", "9"],
         env=env,
@@ -92,7 +94,9 @@ def test_several_web_workers_without_redis_are_refused() -> None:
 async def test_the_served_app_freezes_its_start_up_heap() -> None:
     """Start-up objects are frozen, so a full collection no longer walks them (those walks
     were the webhook's p99 under load: benchmarks/bench_webhook.py)."""
-    config = ServiceConfig(webhook_secrets=(SecretStr("s"),), github_token=SecretStr("t"))
+    config = ServiceConfig(
+        webhook_secrets=(SecretStr("s"),), github_token=SecretStr("t"), github_bot_login="b[bot]"
+    )
     app = build_app(config, load_settings(None, {}), "tests.service.fake_reviewer:review")
     gc.unfreeze()
     transport = httpx.ASGITransport(app=app)
