@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cases_lang import lang_cases
+
 OUT = Path(__file__).parent / "cases" / "review_bot.jsonl"
 SOURCE = {"dataset": "review-bot", "written_for": "review-bot eval harness (issue 6)"}
 SCOPE = (
@@ -581,6 +583,9 @@ CASES = [
     case("rb-go-clean-matching", "go", {}, {"logs/match.go": GO_CLEAN}),
     case("rb-py-clean-report", "python", {}, {"app/report.py": REPORT}),
 ]
+
+
+CASES += lang_cases(case)
 
 
 def main() -> None:

@@ -96,15 +96,16 @@ def caching_analyzer_call(
             by_path: dict[str, list[Finding]] = {f.path: [] for f in missing}
             for finding in result.findings:
                 by_path.setdefault(finding.path, []).append(finding)
+            unchecked = {skip.name for skip in result.file_skips}
             for path, per_file in by_path.items():
-                if path in keys:
+                if path in keys and path not in unchecked:
                     value = _FINDINGS.dump_json(tuple(per_file))
                     await cache.set(keys[path], value, ttl_s, entry_tags, stats)
         findings = (*cached, *result.findings)
         run = result.run.model_copy(
             update={"files": tuple(f.path for f in files), "findings": len(findings)}
         )
-        return AnalyzerResult(run=run, findings=findings)
+        return AnalyzerResult(run=run, findings=findings, file_skips=result.file_skips)
 
     return call
 

@@ -30,8 +30,32 @@ __all__ = [
     "ToolName",
 ]
 
-ToolName = Literal["ruff", "bandit", "semgrep", "shellcheck", "eslint", "secrets"]
-TOOL_NAMES: tuple[ToolName, ...] = ("ruff", "bandit", "semgrep", "shellcheck", "eslint", "secrets")
+ToolName = Literal[
+    "ruff",
+    "bandit",
+    "semgrep",
+    "shellcheck",
+    "eslint",
+    "secrets",
+    "govet",
+    "staticcheck",
+    "actionlint",
+    "zizmor",
+    "hadolint",
+]
+TOOL_NAMES: tuple[ToolName, ...] = (
+    "ruff",
+    "bandit",
+    "semgrep",
+    "shellcheck",
+    "eslint",
+    "secrets",
+    "govet",
+    "staticcheck",
+    "actionlint",
+    "zizmor",
+    "hadolint",
+)
 # What each tool's rule ids look like (agents' rule ids are free-form kebab-case words).
 RULE_SHAPES: dict[str, re.Pattern[str]] = {
     "ruff": re.compile(r"[A-Z]{1,6}[0-9]{1,4}"),  # F401, PLR0913, ASYNC110
@@ -40,6 +64,11 @@ RULE_SHAPES: dict[str, re.Pattern[str]] = {
     "eslint": re.compile(r"(?:@[a-z0-9-]+/|[a-z0-9-]+/)?[a-z][a-z0-9-]*"),
     "semgrep": re.compile(r"[a-z0-9][a-z0-9._-]*"),
     "secrets": re.compile(r"[A-Z][A-Za-z0-9]*(?: [A-Za-z0-9]+)*"),
+    "govet": re.compile(r"[a-z][a-z0-9_]*"),  # the analyzer's name: printf, shadow
+    "staticcheck": re.compile(r"(?:SA|S|ST|QF)[0-9]{4}"),
+    "actionlint": re.compile(r"[a-z][a-z0-9-]*"),
+    "zizmor": re.compile(r"[a-z][a-z0-9-]*"),
+    "hadolint": re.compile(r"(?:DL|SC)[0-9]{4}"),
 }
 MAX_INSTRUCTIONS_CHARS = 8000  # per text: instructions share the agents' prompt budget
 _FROZEN = ConfigDict(frozen=True, extra="forbid")

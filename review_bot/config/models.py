@@ -56,6 +56,9 @@ class ToolsConfig(BaseModel):
     max_output_bytes: int = Field(DEFAULT_TOOL_OUTPUT_BYTES, gt=0)
     semgrep_rules: Path | None = None  # None: the rules bundled with review_bot
     paths: dict[str, str] = Field(default_factory=dict)  # tool name -> executable override
+    # where analyzers keep build caches between runs (Go's GOCACHE, staticcheck's facts);
+    # None: a fresh temp dir per run (safe, but every Go run compiles the std library again)
+    cache_dir: Path | None = None
 
     @field_validator("enabled", "disabled", "paths")
     @classmethod

@@ -78,6 +78,11 @@ def load_settings(
         audit = AuditConfig.from_env(env, AuditConfig.model_validate(_section(data, "audit")))
     except ValidationError as exc:
         raise ConfigError(validation_message(exc, where)) from exc
+    if review.tools.cache_dir is None and cache.local_dir is not None:
+        # analyzers' build caches (Go) beside the local store: without them every Go review
+        # compiles the standard library's export data again (tens of CPU seconds)
+        tools = review.tools.model_copy(update={"cache_dir": cache.local_dir / "tools"})
+        review = review.model_copy(update={"tools": tools})
     return Settings(
         review=review,
         model=model,

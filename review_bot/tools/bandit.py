@@ -10,8 +10,9 @@ from typing import Any
 from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
 from review_bot.errors import ToolOutputError
-from review_bot.findings import Finding, Severity
+from review_bot.findings import Category, Finding, Severity
 from review_bot.tools.base import CommandAnalyzer, load_json, relative_to_workdir
+from review_bot.tools.cwe import BANDIT_TAXONOMY
 from review_bot.tools.sandbox import ProcessResult
 
 __all__ = ["BanditAnalyzer", "bandit_config_path"]
@@ -69,6 +70,12 @@ class BanditAnalyzer(CommandAnalyzer):
             line = int(item["line_number"])
             lines = [int(n) for n in item.get("line_range") or [line]]
             cwe_id = (item.get("issue_cwe") or {}).get("id")
+            test_id = str(item["test_id"])
+            default: tuple[Category, tuple[str, ...]] = (
+                "security",
+                (f"CWE-{cwe_id}",) if cwe_id else (),
+            )
+            category, cwe = BANDIT_TAXONOMY.get(test_id, default)
             return self.finding(
                 path,
                 line,
@@ -76,10 +83,10 @@ class BanditAnalyzer(CommandAnalyzer):
                 severity=bandit_severity(
                     str(item["issue_severity"]), str(item["issue_confidence"])
                 ),
-                category="security",
-                rule_id=str(item["test_id"]),
+                category=category,
+                rule_id=test_id,
                 message=str(item["issue_text"]),
-                cwe=(str(cwe_id),) if cwe_id else (),
+                cwe=cwe,
             )
 
         return self.findings_from(data["results"], read, "result")

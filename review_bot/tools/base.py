@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict
 from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
 from review_bot.errors import ToolError, ToolMissing, ToolOutputError
-from review_bot.findings import Category, Finding, Severity
+from review_bot.findings import Category, Finding, Severity, Skip
 from review_bot.tools.sandbox import Limits, ProcessResult, ProcessRunner
 
 __all__ = [
@@ -72,12 +72,18 @@ class ToolRun(BaseModel):
 
 
 class AnalyzerResult(BaseModel):
-    """A run and the findings it produced (paths are the change's relative paths)."""
+    """A run and the findings it produced (paths are the change's relative paths).
+
+    ``file_skips`` names files of the batch the tool ran over but could not check (a Go
+    package whose imports are not in the change): the run is ok for the others, these are
+    reported as skipped, and nothing is cached for them.
+    """
 
     model_config = _FROZEN
 
     run: ToolRun
     findings: tuple[Finding, ...] = ()
+    file_skips: tuple[Skip, ...] = ()
 
 
 @runtime_checkable
@@ -160,6 +166,8 @@ class CommandAnalyzer:
     ok_exit_codes: frozenset[int] = frozenset({0, 1})
     limit_memory: bool = True
     missing_hint: str = "install it or disable the tool"
+    # a binary a Python package installs: the one beside this interpreter comes first
+    venv_binary: bool = False
 
     def __init__(self, executable: str | None = None) -> None:
         self._override = executable
@@ -220,6 +228,12 @@ class CommandAnalyzer:
         """Turn the tool's output into findings; raise ToolOutputError on garbage."""
         raise NotImplementedError
 
+    def parse_checked(
+        self, result: ProcessResult, workdir: Path
+    ) -> tuple[list[Finding], list[Skip]]:
+        """The findings, and the files the tool said it could not check (default: none)."""
+        return self.parse(result, workdir), []
+
     def pinned_config(self) -> bytes:
         """The bytes of our pinned configuration (argv flags, rules files)."""
         return b""
@@ -244,6 +258,9 @@ class CommandAnalyzer:
                 return None
             return [sys.executable, "-m", self.module]
         if self.binary is not None:
+            beside = Path(sys.executable).parent / self.binary
+            if self.venv_binary and beside.is_file() and os.access(beside, os.X_OK):
+                return [str(beside)]
             found = shutil.which(self.binary)
             return [found] if found else None
         return None
@@ -307,7 +324,10 @@ class CommandAnalyzer:
             return self._result("skipped", paths, reason=str(exc), argv=argv)
 
         def done(
-            status: ToolStatus, reason: str = "", findings: Sequence[Finding] = ()
+            status: ToolStatus,
+            reason: str = "",
+            findings: Sequence[Finding] = (),
+            skips: Sequence[Skip] = (),
         ) -> AnalyzerResult:
             return self._result(
                 status,
@@ -317,6 +337,7 @@ class CommandAnalyzer:
                 version=version,
                 result=result,
                 findings=findings,
+                skips=skips,
             )
 
         if result.timed_out:
@@ -335,10 +356,11 @@ class CommandAnalyzer:
                 f"{self.name} exited with code {result.exit_code}: {_tail(result.stderr)!r}",
             )
         try:
-            findings = [f for f in self.parse(result, workdir) if f.path in paths]
+            found, skips = self.parse_checked(result, workdir)
         except ToolError as exc:
             return done("failed", str(exc))
-        return done("ok", findings=findings)
+        findings = [f for f in found if f.path in paths]
+        return done("ok", findings=findings, skips=[s for s in skips if s.name in paths])
 
     def _result(
         self,
@@ -350,6 +372,7 @@ class CommandAnalyzer:
         version: str | None = None,
         result: ProcessResult | None = None,
         findings: Sequence[Finding] = (),
+        skips: Sequence[Skip] = (),
     ) -> AnalyzerResult:
         run = ToolRun(
             tool=self.name,
@@ -362,4 +385,4 @@ class CommandAnalyzer:
             files=paths,
             findings=len(findings),
         )
-        return AnalyzerResult(run=run, findings=tuple(findings))
+        return AnalyzerResult(run=run, findings=tuple(findings), file_skips=tuple(skips))

@@ -3,7 +3,8 @@
 TypeScript files go to eslint only when ``@typescript-eslint/parser`` is installed beside that
 eslint (``npm install eslint@9 @typescript-eslint/parser@8``): our config imports it by the
 absolute path we pass in ``REVIEW_BOT_TS_PARSER``, never anything from the reviewed repo.
-Without it TypeScript is left to semgrep.
+Without it TypeScript is left to semgrep. The security plugins installed beside eslint are
+loaded the same way (see ``eslint_plugins``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from review_bot.config.models import ToolsConfig
 from review_bot.errors import ToolOutputError
 from review_bot.findings import Category, Finding, Severity
 from review_bot.tools.base import CommandAnalyzer, load_json, relative_to_workdir
+from review_bot.tools.cwe import cwe_for
+from review_bot.tools.eslint_plugins import plugin_env, plugin_fingerprint, plugin_rule
 from review_bot.tools.sandbox import ProcessResult
 
 __all__ = ["EslintAnalyzer", "eslint_config_path"]
@@ -111,9 +114,11 @@ class EslintAnalyzer(CommandAnalyzer):
         return None if found is None else _parser_beside(found[0])
 
     def env(self, workdir: Path) -> Mapping[str, str]:
-        """Where our config finds the TypeScript parser (when there is one)."""
+        """Where our config finds the TypeScript parser and the security plugins (if any)."""
+        found = self.executable()
         parser = self.ts_parser()
-        return {} if parser is None else {"REVIEW_BOT_TS_PARSER": str(parser)}
+        env = {} if found is None else plugin_env(found[0])
+        return env if parser is None else {**env, "REVIEW_BOT_TS_PARSER": str(parser)}
 
     def command(self, files: Sequence[str], workdir: Path, config: ToolsConfig) -> list[str]:
         """``--no-inline-config``: ``// eslint-disable`` comments hide nothing."""
@@ -123,7 +128,9 @@ class EslintAnalyzer(CommandAnalyzer):
         """Flags, the config file, and which TypeScript parser it loads (if any)."""
         parser = self.ts_parser()
         meta = b"" if parser is None else _package_json(parser.parents[1]) or b""
-        return "\0".join(_FLAGS).encode() + eslint_config_path().read_bytes() + meta
+        found = self.executable()
+        plugins = b"" if found is None else plugin_fingerprint(found[0])
+        return "\0".join(_FLAGS).encode() + eslint_config_path().read_bytes() + meta + plugins
 
     def parse(self, result: ProcessResult, workdir: Path) -> list[Finding]:
         """eslint's JSON formatter: one entry per file, each with ``messages``."""
@@ -137,6 +144,7 @@ class EslintAnalyzer(CommandAnalyzer):
                 rule_id = str(item.get("ruleId") or "parse-error")
                 fatal = bool(item.get("fatal"))
                 severity, category = classify(rule_id, int(item["severity"]), fatal)
+                severity, category, cwe = plugin_rule(rule_id) or (severity, category, ())
                 return self.finding(
                     path,
                     line,
@@ -145,6 +153,7 @@ class EslintAnalyzer(CommandAnalyzer):
                     category=category,
                     rule_id=rule_id,
                     message=str(item["message"]),
+                    cwe=cwe or cwe_for(self.name, rule_id),
                 )
 
             return one

@@ -26,6 +26,8 @@ from review_bot.findings import Failure, Finding, Skip
 from review_bot.tools.bandit import BanditAnalyzer
 from review_bot.tools.base import Analyzer, AnalyzerResult, ToolRun
 from review_bot.tools.eslint import EslintAnalyzer
+from review_bot.tools.golang import GoVetAnalyzer, StaticcheckAnalyzer
+from review_bot.tools.hadolint import HadolintAnalyzer
 from review_bot.tools.ruff import RuffAnalyzer
 from review_bot.tools.sandbox import (
     ProcessRunner,
@@ -37,6 +39,7 @@ from review_bot.tools.secrets import SecretsAnalyzer
 from review_bot.tools.semgrep import SemgrepAnalyzer
 from review_bot.tools.shellcheck import ShellcheckAnalyzer
 from review_bot.tools.suppressions import neutralize_added_suppressions
+from review_bot.tools.workflows import ActionlintAnalyzer, ZizmorAnalyzer
 
 __all__ = [
     "ANALYZER_NAMES",
@@ -96,6 +99,11 @@ def default_analyzers(config: ToolsConfig) -> list[Analyzer]:
         ShellcheckAnalyzer(paths.get("shellcheck")),
         EslintAnalyzer(paths.get("eslint")),
         SecretsAnalyzer(paths.get("secrets")),
+        GoVetAnalyzer(paths.get("govet")),
+        StaticcheckAnalyzer(paths.get("staticcheck")),
+        ActionlintAnalyzer(paths.get("actionlint")),
+        ZizmorAnalyzer(paths.get("zizmor")),
+        HadolintAnalyzer(paths.get("hadolint")),
     ]
     return [a for a in candidates if config.wants(a.name)]
 
@@ -207,6 +215,7 @@ def _collect(results: Sequence[AnalyzerResult], skipped: list[Skip]) -> ToolPhas
     for result in results:
         run = result.run
         findings.extend(result.findings)
+        skipped.extend(result.file_skips)
         if run.status == "skipped":
             skipped.append(Skip(kind="tool", name=run.tool, reason=run.reason))
         elif run.status == "failed":

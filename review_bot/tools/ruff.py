@@ -11,6 +11,7 @@ from review_bot.config.models import ToolsConfig
 from review_bot.errors import ToolOutputError
 from review_bot.findings import Category, Finding, Severity
 from review_bot.tools.base import CommandAnalyzer, load_json, relative_to_workdir
+from review_bot.tools.cwe import cwe_for
 from review_bot.tools.sandbox import ProcessResult
 
 __all__ = ["RUFF_SELECT", "RuffAnalyzer"]
@@ -92,6 +93,7 @@ class RuffAnalyzer(CommandAnalyzer):
                 category=category,
                 rule_id=code,
                 message=str(item["message"]),
+                cwe=cwe_for(self.name, code),
             )
 
         return self.findings_from(data, read, "diagnostic")

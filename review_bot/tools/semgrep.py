@@ -1,4 +1,5 @@
-"""semgrep: our own rules (``rules/review-bot.yml``) over every language they cover.
+"""semgrep: our own rules (``rules/*.yml``, one file per language and kind) over every language
+they cover: pattern rules and taint-mode rules with framework sources.
 
 Semgrep phones home unless told not to: without ``--metrics=off`` and the version check
 disabled, a scan here stalls for about 97 s on network timeouts. Both flags and their
@@ -21,10 +22,10 @@ from review_bot.findings import CATEGORIES, SEVERITIES, Category, Finding, Sever
 from review_bot.tools.base import CommandAnalyzer, load_json, relative_to_workdir
 from review_bot.tools.sandbox import ProcessResult
 
-__all__ = ["SEMGREP_LANGUAGES", "SemgrepAnalyzer", "bundled_rules_path"]
+__all__ = ["SEMGREP_LANGUAGES", "SemgrepAnalyzer", "bundled_rules_path", "rules_bytes"]
 
-SEMGREP_LANGUAGES = frozenset({"python", "javascript", "typescript", "go", "java"})
-_SUFFIXES = (".py", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".go", ".java")
+SEMGREP_LANGUAGES = frozenset({"python", "javascript", "typescript", "go", "java", "rust"})
+_SUFFIXES = (".py", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".go", ".java", ".rs")
 _PER_FILE_TIMEOUT_S = 30
 _FLAGS = (
     "scan",
@@ -45,8 +46,16 @@ _BY_NAME_CATEGORY: dict[str, Category] = {c: c for c in CATEGORIES}
 
 
 def bundled_rules_path() -> Path:
-    """The rules file shipped with review_bot."""
-    return Path(str(resources.files("review_bot.tools") / "rules" / "review-bot.yml"))
+    """The folder of rule files shipped with review_bot (semgrep loads every ``*.yml`` in it)."""
+    return Path(str(resources.files("review_bot.tools") / "rules"))
+
+
+def rules_bytes(rules: Path) -> bytes:
+    """The bytes of a rules file, or of every ``*.yml`` in a rules folder (sorted by name)."""
+    if not rules.is_dir():
+        return rules.read_bytes()
+    files = sorted(rules.glob("*.yml"))
+    return b"".join(f.name.encode() + b"\0" + f.read_bytes() for f in files)
 
 
 def _cwe(metadata: Mapping[str, object]) -> tuple[str, ...]:
@@ -105,8 +114,8 @@ class SemgrepAnalyzer(CommandAnalyzer):
         return [*_FLAGS, "--config", str(Path(rules).resolve()), "--", *files]
 
     def pinned_config(self) -> bytes:
-        """Flags and the rules file's bytes."""
-        return "\0".join(_FLAGS).encode() + self._rules.read_bytes()
+        """Flags and the rules' bytes (every file of the folder)."""
+        return "\0".join(_FLAGS).encode() + rules_bytes(self._rules)
 
     def parse(self, result: ProcessResult, workdir: Path) -> list[Finding]:
         """semgrep's JSON (``results``; per-file ``errors`` do not fail the run)."""

@@ -2,11 +2,13 @@
 
 A change must not be able to silence the tools that review it. Tools with a flag that ignores
 in-code suppressions get that flag (ruff ``--disable-noqa``, bandit ``--ignore-nosec``,
-semgrep ``--disable-nosem``, eslint ``--no-inline-config``), which ignores old and new ones
-alike: findings are filtered to the changed lines afterwards, so an old suppression on an
-unchanged line rarely matters. ShellCheck directives and detect-secrets' allowlist pragma have
-no such flag; for them we rewrite the *added* lines of the temp copy so the directive no longer
-parses, and honour directives that already existed on unchanged lines. Line numbers never move.
+semgrep ``--disable-nosem``, eslint ``--no-inline-config``, hadolint
+``--disable-ignore-pragma``, zizmor ``--no-ignores``), which ignores old and new ones alike:
+findings are filtered to the changed lines afterwards, so an old suppression on an unchanged
+line rarely matters. ShellCheck directives, detect-secrets' allowlist pragma and staticcheck's
+``//lint:ignore`` have no such flag; for them we rewrite the *added* lines of the temp copy so
+the directive no longer parses, and honour directives that already existed on unchanged
+lines. Line numbers never move.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ __all__ = ["neutralize_added_suppressions"]
 _DIRECTIVES = (
     (re.compile(r"#(\s*)shellcheck\b", re.IGNORECASE), r"#\1review-bot-ignored-directive"),
     (re.compile(r"pragma\s*:\s*allowlist", re.IGNORECASE), "review-bot-ignored-pragma"),
+    # staticcheck's //lint:ignore and //lint:file-ignore
+    (re.compile(r"//(\s*)lint:(file-)?ignore\b"), r"//\1review-bot-ignored-directive"),
 )
 
 

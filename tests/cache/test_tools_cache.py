@@ -10,7 +10,7 @@ from review_bot.cache.store import CacheStats
 from review_bot.cache.tools import CACHED_REASON, caching_analyzer_call
 from review_bot.change import FileChange, from_files
 from review_bot.config.models import ToolsConfig
-from review_bot.findings import Finding
+from review_bot.findings import Finding, Skip
 from review_bot.tools import run_tools
 from review_bot.tools.base import AnalyzerResult, ToolRun
 from review_bot.tools.sandbox import ProcessResult, ProcessRunner
@@ -108,3 +108,31 @@ async def test_a_new_tool_version_misses() -> None:
     upgraded = FakeAnalyzer("2.0")
     await review_tools(cache, upgraded, AFTER, CacheStats())
     assert upgraded.batches == [["a.py", "b.py"]]
+
+
+class HalfCheckingAnalyzer(FakeAnalyzer):
+    """Checks a.py; says it could not check b.py (as a Go analyzer does for a package whose
+    imports are not in the change)."""
+
+    async def analyze(
+        self, files: Sequence[FileChange], workdir: Path, runner: ProcessRunner, config: ToolsConfig
+    ) -> AnalyzerResult:
+        result = await super().analyze(files, workdir, runner, config)
+        skips = tuple(
+            Skip(kind="file", name=f.path, reason="fakelint: not checked")
+            for f in files
+            if f.path == "b.py"
+        )
+        findings = tuple(f for f in result.findings if f.path != "b.py")
+        return result.model_copy(update={"findings": findings, "file_skips": skips})
+
+
+async def test_a_file_the_tool_could_not_check_is_never_served_from_cache() -> None:
+    analyzer = HalfCheckingAnalyzer()
+    cache = TieredCache(MemoryStore(1 << 20), None)
+    first = await review_tools(cache, analyzer, AFTER, CacheStats())
+    second = await review_tools(cache, analyzer, AFTER, CacheStats())
+    assert analyzer.batches == [["a.py", "b.py"], ["b.py"]]  # a.py cached, b.py asked again
+    for phase in (first, second):
+        assert [(s.kind, s.name) for s in phase.skipped] == [("file", "b.py")]
+        assert [f.path for f in phase.findings] == ["a.py"]

@@ -156,6 +156,7 @@ async def test_semgrep_reports_our_rules_at_their_lines(workdir: Path) -> None:
         ("svc/h.py", 12, "python-yaml-unsafe-load"),
         ("svc/h.py", 14, "python-unsafe-deserialization"),
         ("svc/h.py", 15, "python-sql-string-formatting"),
+        ("svc/h.py", 15, "python-sql-built-from-strings"),
         ("svc/h.py", 17, "python-tempfile-mktemp"),
         ("svc/h.py", 18, "python-weak-hash"),
         ("ui.js", 3, "js-inner-html"),

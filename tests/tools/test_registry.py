@@ -13,6 +13,7 @@ from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
 from review_bot.errors import ToolOutputError
 from review_bot.tools import (
+    ANALYZER_NAMES,
     Analyzer,
     AnalyzerResult,
     RuffAnalyzer,
@@ -163,7 +164,20 @@ async def test_unsafe_paths_are_skipped_not_written(tmp_path: Path) -> None:
 
 def test_default_analyzers_honour_enabled_disabled_and_paths() -> None:
     names = [a.name for a in default_analyzers(ToolsConfig())]
-    assert names == ["ruff", "bandit", "semgrep", "shellcheck", "eslint", "secrets"]
+    assert names == [
+        "ruff",
+        "bandit",
+        "semgrep",
+        "shellcheck",
+        "eslint",
+        "secrets",
+        "govet",
+        "staticcheck",
+        "actionlint",
+        "zizmor",
+        "hadolint",
+    ]
+    assert tuple(names) == ANALYZER_NAMES
     config = ToolsConfig(enabled=("ruff", "bandit"), disabled=("bandit",))
     assert [a.name for a in default_analyzers(config)] == ["ruff"]
     custom = default_analyzers(ToolsConfig(enabled=("shellcheck",), paths={"shellcheck": "/x/sc"}))
