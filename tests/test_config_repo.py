@@ -88,6 +88,7 @@ def test_every_table_parses_into_the_review_config() -> None:
         ('[severity.style]\nmax = "low"\nmin = "high"\n', "min 'high' is above max 'low'"),
         ('[review.tools]\npaths = {ruff = "/tmp/evil"}\n', "operator setting"),
         ('[review.tools]\nsemgrep_rules = "rules/"\n', "operator setting"),
+        ('[review.tools]\ncache_dir = "/tmp/x"\n', "operator setting"),
         ("[review.controls]\nbaseline = []\n", "operator setting"),
         ('[instructions]\ntxt = "hi"\n', "txt"),
         ("[review\n", "not valid TOML"),

@@ -53,7 +53,12 @@ REPO_CONFIG_PATH = ".review-bot.toml"
 AGENTS_MD_PATH = "AGENTS.md"
 MAX_AGENTS_MD_CHARS = 16_000
 # operator settings: they name a program or a path to load, which a repository must not choose
-_OPERATOR_ONLY = {("tools", "paths"), ("tools", "semgrep_rules"), ("controls",)}
+_OPERATOR_ONLY = {
+    ("tools", "paths"),
+    ("tools", "semgrep_rules"),
+    ("tools", "cache_dir"),
+    ("controls",),
+}
 _MAX_READ_BYTES = 8_000_000
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
