@@ -180,7 +180,9 @@ class Git:
             return {}
         query = "".join(f"{s}\n" for s in usable).encode("utf-8", "surrogateescape")
         sizes: dict[str, int] = {}
-        checks = self._checked(["cat-file", "--batch-check"], "list blobs", query).splitlines()
+        # one answer per line of the query: split on "\n" only (a name may hold a "\r")
+        checks = self._checked(["cat-file", "--batch-check"], "list blobs", query).split(b"\n")
+        checks = checks[: len(usable)]
         for spec, line in zip(usable, checks, strict=True):
             fields = line.split()
             if len(fields) == 3 and fields[1] == b"blob":

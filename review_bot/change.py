@@ -288,6 +288,15 @@ def _skip_by_content(pf: ParsedFile, raw: bytes | str | TooBig | None, limit: in
     return f"generated: header says {marker!r}" if marker else None
 
 
+def _unreadable_reason(path: str) -> str:
+    if "\n" in path:
+        return "unreadable: the file name holds a newline, which git cannot be asked to read"
+    return (
+        "unreadable: git has no file by this name as decoded (the name is probably not "
+        "valid UTF-8); no analyzer could be given its content"
+    )
+
+
 def _verify(pf: ParsedFile, text: str, tree: Path) -> None:
     """The tree must hold the diff's new side: every ``+`` line where the diff puts it."""
     lines = split_lines(text)
@@ -314,10 +323,16 @@ def _assemble(
     fetch_new: Callable[[Sequence[ParsedFile]], Contents],
     fetch_old: Callable[[Sequence[ParsedFile]], Contents] | None,
     limits: ChangeLimits,
+    *,
     tree: Path | None = None,
+    require_content: bool = False,
     **shas: str | None,
 ) -> ChangeSet:
-    """Skip what is not reviewed, read contents, and build the frozen ChangeSet."""
+    """Skip what is not reviewed, read contents, and build the frozen ChangeSet.
+
+    ``require_content``: a file still present whose content could not be read (a name git
+    cannot be asked about, or one that is not valid UTF-8) is skipped, with the reason,
+    instead of being reviewed from its hunks alone without any analyzer seeing it."""
     skipped: list[SkippedFile] = []
     pending: list[ParsedFile] = []
     seen: set[str] = set()
@@ -342,6 +357,8 @@ def _assemble(
         for pf in batch:
             raw = new.get(pf.path)
             reason = _skip_by_content(pf, raw, limits.max_file_bytes)
+            if reason is None and raw is None and require_content:
+                reason = _unreadable_reason(pf.path)
             if reason is not None:
                 skipped.append(SkippedFile(path=pf.path, reason=reason))
                 continue
@@ -411,7 +428,14 @@ def from_diff(
             return {f.path: f.added_content for f in files if f.added_content is not None}
         return _read_tree(Path(tree), [f.path for f in files], limits.max_file_bytes)
 
-    return _assemble(parsed, fetch, None, limits, tree=None if tree is None else Path(tree))
+    return _assemble(
+        parsed,
+        fetch,
+        None,
+        limits,
+        tree=None if tree is None else Path(tree),
+        require_content=tree is not None,
+    )
 
 
 def from_files(
@@ -485,5 +509,12 @@ def from_git(
         return {p: blobs[f"{merge_base}:{p}"] for p in olds if f"{merge_base}:{p}" in blobs}
 
     return _assemble(
-        parsed, fetch_new, fetch_old, limits, base=base_sha, head=head, merge_base=merge_base
+        parsed,
+        fetch_new,
+        fetch_old,
+        limits,
+        require_content=True,
+        base=base_sha,
+        head=head,
+        merge_base=merge_base,
     )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from review_bot import change as change_mod
 from review_bot.audit import open_store, record_review
 from review_bot.audit.retention import Retention
+from review_bot.audit.signing import Signer
 from review_bot.cache import build_cache
 from review_bot.cache.completions import TieredCompletionCache
 from review_bot.cache.store import CacheStats
@@ -28,7 +29,7 @@ from review_bot.config.models import ReviewConfig
 from review_bot.config.settings import Settings
 from review_bot.errors import DependencyUnavailable, ToolError
 from review_bot.events import EventSink, FanOut, NullSink
-from review_bot.findings import Review
+from review_bot.findings import Finding, Review
 from review_bot.pipeline import AgentPhaseResult, AgentRunner, Services, review
 from review_bot.redaction import Redactor
 from review_bot.resilience import Deadline, PolicyRegistry, ResilienceScope
@@ -104,12 +105,30 @@ class _RedactedAgents:
         self, change: ChangeSet, tools: ToolPhaseResult, config: ReviewConfig, events: EventSink
     ) -> AgentPhaseResult:
         redacted = self.redactor.redact_change(change, everywhere=True)
+        real = {r.path: f.path for r, f in zip(redacted.files, change.files, strict=True)}
         findings = tuple(
-            f.model_copy(update={"message": self.redactor.redact(f.message)})
+            f.model_copy(
+                update={
+                    "path": self.redactor.redact(f.path),
+                    "message": self.redactor.redact(f.message),
+                }
+            )
             for f in tools.findings
         )
         safe_tools = tools.model_copy(update={"findings": findings})
-        return await self.inner.run(redacted, safe_tools, config, events)
+        result = await self.inner.run(redacted, safe_tools, config, events)
+
+        # the agents name files by their redacted paths; the pipeline filters on real ones
+        def back(found: tuple[Finding, ...]) -> tuple[Finding, ...]:
+            return tuple(f.model_copy(update={"path": real.get(f.path, f.path)}) for f in found)
+
+        tool_findings = result.tool_findings
+        return result.model_copy(
+            update={
+                "findings": back(result.findings),
+                "tool_findings": None if tool_findings is None else back(tool_findings),
+            }
+        )
 
 
 class _BindableCall:
@@ -256,6 +275,9 @@ class Runtime:
         async def direct(analyzer: Analyzer, files: Any, workdir: Path) -> AnalyzerResult:
             return await analyzer.analyze(files, workdir, runner, tools_config)
 
+        # the change is scanned for secrets once; everything below redacts with this redactor
+        redactor = Redactor(remember=True)
+        redacted_change = redactor.redact_change(change, everywhere=True)
         inner: AnalyzerCall = direct
         if self.cache is not None:
             inner = caching_analyzer_call(
@@ -264,9 +286,9 @@ class Runtime:
                 config.tools,
                 ttl_s=settings.cache.tool_ttl_s,
                 stats=cache_stats,
+                redact=redactor.redact,
             )
         analyzer_call = _guarded_call(inner, self.policies, scope)
-        redactor = Redactor(remember=True)
         agents_call = _BindableCall(analyzer_call)
         agents: AgentRunner | None = None
         model = settings.model
@@ -304,7 +326,8 @@ class Runtime:
             extra_stats=extra_stats,
             # fingerprints on the same redacted text whether or not the review is recorded;
             # the redactor keeps that redaction for the agents and the recorder
-            line_text=redactor.redact_change(change, everywhere=True).line_text,
+            line_text=redacted_change.line_text,
+            redactor=redactor,
         )
         do_record = settings.audit.enabled if record is None else record
         if not do_record:
@@ -312,6 +335,7 @@ class Runtime:
         audit = settings.audit
         retention = Retention(audit.retention_days or None, audit.max_total_mb or None)
         store = open_store(audit.transcripts, retention)
+        key = audit.signing_key()
         return await record_review(
             change,
             config,
@@ -321,4 +345,5 @@ class Runtime:
             model_settings=model_settings(model) if agents is not None and model else None,
             fsync_on=settings.audit.fsync_on,
             bind_analyzer_call=agents_call.bind,
+            signer=Signer(*key) if key else None,
         )

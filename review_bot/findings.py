@@ -167,6 +167,9 @@ class Review(BaseModel):
     failures: tuple[Failure, ...] = ()
     partial: bool = False
     transcript: str | None = None
+    # the hash of the transcript's last record (its signature when signed): a copy kept
+    # elsewhere (CI logs, the PR's check run) anchors the record against a later rewrite
+    transcript_hash: str | None = None
     coverage: Coverage = Coverage()  # which files got which analyzers
 
     def worst_severity(self) -> Severity | None:

@@ -86,6 +86,9 @@ class Services:
             reproduces them.
         extra_stats: counters kept outside the pipeline (cache hits, retries), folded into
             the review's stats when it finishes.
+        redactor: the review's (remembering) redactor, which has scanned the change once;
+            None makes one. Everything the Review says (paths, messages, skips, failures,
+            summary) is redacted with it.
     """
 
     events: EventSink = field(default_factory=NullSink)
@@ -96,6 +99,7 @@ class Services:
     transcript_location: str | None = None
     line_text: Callable[[str, int], str | None] | None = None
     extra_stats: Callable[[], Mapping[str, object]] | None = None
+    redactor: Redactor | None = None
 
 
 async def review(
@@ -137,25 +141,21 @@ async def review(
     kept, dropped = split_by_filter(
         (*tool_findings, *agent_result.findings), change, config.filter_mode
     )
-    redactor = Redactor()
-    line_text = services.line_text or redactor.redact_change(change).line_text
+    redactor = services.redactor or Redactor(remember=True)
+    line_text = services.line_text or redactor.redact_change(change, everywhere=True).line_text
     # rule ignores, severity bounds and the baseline, before the cap
     merged, controlled = apply_finding_controls(merge_findings(kept), config.controls, line_text)
     capped = rank_findings(merged)[: config.max_findings]
-    # some tools quote what they found (bandit B105 quotes a hard-coded password)
-    capped = [
-        f.model_copy(
-            update={
-                "message": redactor.redact(f.message),
-                "suggestion": redactor.redact(f.suggestion) if f.suggestion else None,
-            }
-        )
-        for f in capped
-    ]
-    findings = tuple(assign_fingerprints(capped, line_text))
+    # some tools quote what they found (bandit B105 quotes a hard-coded password), and a
+    # path can hold a token; fingerprints are taken on the redacted path and line text
+    findings = tuple(assign_fingerprints([_redacted(f, redactor) for f in capped], line_text))
 
     skipped: list[Skip] = [Skip(kind="file", name=s.path, reason=s.reason) for s in change.skipped]
     skipped += [*tool_result.skipped, *agent_result.skipped, *controlled.skips()]
+    skipped = [
+        s.model_copy(update={"name": redactor.redact(s.name), "reason": redactor.redact(s.reason)})
+        for s in skipped
+    ]
     if len(merged) > len(capped):
         skipped.append(
             Skip(
@@ -165,7 +165,10 @@ async def review(
                 "the most severe were kept",
             )
         )
-    failures = (*tool_result.failures, *agent_result.failures)
+    failures = tuple(
+        f.model_copy(update={"reason": redactor.redact(f.reason)})
+        for f in (*tool_result.failures, *agent_result.failures)
+    )
     mode = "agents" if use_agents else "tools-only"
     extra = dict(services.extra_stats()) if services.extra_stats else {}
     stats = ReviewStats(
@@ -177,7 +180,7 @@ async def review(
         **{**extra, **agent_result.stats, **controlled.stats()},
     )
     coverage = build_coverage(change, tool_result.runs, tool_result.unsupported)
-    head = _summary(findings, mode, failures, agent_result.summary)
+    head = _summary(findings, mode, failures, redactor.redact(agent_result.summary))
     summary = " ".join(p for p in (head, controlled.summary(), coverage.summary) if p)
     result = Review(
         mode=mode,
@@ -192,6 +195,16 @@ async def review(
     )
     events.emit("review.finished", review=result.model_dump(mode="json"))
     return result
+
+
+def _redacted(finding: Finding, redactor: Redactor) -> Finding:
+    return finding.model_copy(
+        update={
+            "path": redactor.redact(finding.path),
+            "message": redactor.redact(finding.message),
+            "suggestion": redactor.redact(finding.suggestion) if finding.suggestion else None,
+        }
+    )
 
 
 def _summary(

@@ -18,30 +18,19 @@ Guarantees the rest of the package relies on:
 from __future__ import annotations
 
 import hashlib
-import math
 import re
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
-from detect_secrets.plugins.discord import DiscordBotTokenDetector
-from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
-from detect_secrets.plugins.openai import OpenAIDetector
-from detect_secrets.plugins.pypi_token import PypiTokenDetector
-from detect_secrets.plugins.sendgrid import SendGridDetector
-from detect_secrets.plugins.square_oauth import SquareOAuthDetector
-
 from review_bot.change import ChangeSet, FileChange, Hunk
+from review_bot.secret_detectors import detect
 
 __all__ = ["PLACEHOLDER_RE", "Redactor", "SecretSpan", "placeholder_for"]
 
 PLACEHOLDER_RE = re.compile(r"\[REDACTED:[a-z0-9-]+:[0-9a-f]{8}\]")
-MIN_GENERIC_LENGTH = 8
-MIN_GENERIC_ENTROPY = 3.0
-MIN_ENV_LENGTH = 6
 MIN_LITERAL_LENGTH = 8  # shorter values are not replaced everywhere (too many false hits)
+MEMO_ENTRIES = 4096  # texts whose spans are remembered (model requests repeat their history)
 
 
 @dataclass(frozen=True)
@@ -60,126 +49,6 @@ def placeholder_for(kind: str, secret: str) -> str:
     return f"[REDACTED:{kind}:{digest}]"
 
 
-@dataclass(frozen=True)
-class _Pattern:
-    kind: str
-    regex: re.Pattern[str]
-    group: int = 0  # which group is the secret
-    check_entropy: bool = False
-    min_length: int = 1
-
-
-_KEYWORD = (
-    r"[A-Za-z0-9_.-]*(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|apikey|access[_-]?key"
-    r"|private[_-]?key|client[_-]?secret|credentials?|auth[_-]?(?:token|key))[A-Za-z0-9_.-]*"
-)
-_ENV_NAME = r"[A-Z][A-Z0-9_]*(?:KEY|SECRET|TOKEN|PASSWORD|PASSWD|PWD|CREDENTIALS?|AUTH)[A-Z0-9_]*"
-
-_OWN_PATTERNS: tuple[_Pattern, ...] = (
-    _Pattern(
-        "private-key",
-        re.compile(
-            r"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----"
-            r"(?:.{0,20000}?-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----"
-            r"|(?:\n[+\- ]?[ \t\"']*(?:[A-Za-z0-9+/=]{16,}|[A-Za-z-]+: [^\n]*)[\"',]*)*)",
-            re.DOTALL,
-        ),
-    ),
-    _Pattern(
-        "aws-access-key",
-        re.compile(
-            r"(?<![A-Z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)"
-            r"[A-Z0-9]{16}(?![A-Z0-9])"
-        ),
-    ),
-    _Pattern(
-        "aws-secret-key",
-        re.compile(
-            r"(?i)aws.{0,30}?(?:secret|key|token|pwd|pass).{0,30}?[\s'\"=:]"
-            r"([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
-        ),
-        group=1,
-    ),
-    _Pattern("github-token", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}\b")),
-    _Pattern("github-token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b")),
-    _Pattern("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    _Pattern(
-        "slack-webhook",
-        re.compile(r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/\w+"),
-    ),
-    _Pattern("stripe-key", re.compile(r"\b(?:sk|rk)_(?:live|test)_[0-9a-zA-Z]{16,}\b")),
-    _Pattern("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])")),
-    _Pattern(
-        "jwt",
-        re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}"),
-    ),
-    _Pattern(
-        "bearer-token",
-        re.compile(r"(?i)\bbearer\s+([A-Za-z0-9\-._~+/]{16,}=*)"),
-        group=1,
-    ),
-    _Pattern(
-        "url-credentials",
-        re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s:/@'\"\[\]]+:([^\s/@'\"]+)@"),
-        group=1,
-    ),
-    _Pattern(
-        "env-value",
-        re.compile(
-            rf"(?m)^[+\- ]?[ \t]*(?:export[ \t]+)?{_ENV_NAME}[ \t]*=[ \t]*(['\"]?)([^\s'\"#]+)\1"
-        ),
-        group=2,
-        min_length=MIN_ENV_LENGTH,
-    ),
-    _Pattern(
-        "secret-assignment",
-        re.compile(rf"(?i)\b{_KEYWORD}['\"]?\s*(?::=|=>|==|=|:)\s*[bru]?(['\"])([^'\"\n]+)\1"),
-        group=2,
-        check_entropy=True,
-        min_length=MIN_GENERIC_LENGTH,
-    ),
-)
-
-# Well-known token shapes that detect-secrets maintains; each has a fixed prefix, so they
-# rarely match ordinary code.
-_PLUGIN_PATTERNS: tuple[_Pattern, ...] = tuple(
-    _Pattern(kind, regex)
-    for kind, plugin in (
-        ("gitlab-token", GitLabTokenDetector),
-        ("sendgrid-key", SendGridDetector),
-        ("openai-key", OpenAIDetector),
-        ("pypi-token", PypiTokenDetector),
-        ("square-oauth", SquareOAuthDetector),
-        ("azure-storage-key", AzureStorageKeyDetector),
-        ("discord-token", DiscordBotTokenDetector),
-    )
-    for regex in plugin().denylist
-)
-
-_NOT_SECRET = re.compile(
-    r"^(?:\$\{?[A-Za-z_]|\{\{|<[^>]*>$|%\(|os\.environ|env\(|getenv|process\.env)"
-    r"|^(?:x+|\*+|changeme|example\S*|placeholder|password|secret|none|null|true|false)$",
-    re.IGNORECASE,
-)
-
-
-def _entropy(value: str) -> float:
-    counts = Counter(value)
-    total = len(value)
-    return -sum(n / total * math.log2(n / total) for n in counts.values())
-
-
-def _plausible(pattern: _Pattern, value: str) -> bool:
-    if len(value) < pattern.min_length or _NOT_SECRET.search(value):
-        return False
-    if pattern.check_entropy:
-        classes = sum(
-            any(test(c) for c in value) for test in (str.islower, str.isupper, str.isdigit)
-        )
-        return " " not in value.strip() and classes >= 2 and _entropy(value) >= MIN_GENERIC_ENTROPY
-    return True
-
-
 class Redactor:
     """Detects secrets and replaces them with stable placeholders.
 
@@ -193,25 +62,24 @@ class Redactor:
     def __init__(
         self, extra_secrets: Mapping[str, str] | None = None, *, remember: bool = False
     ) -> None:
-        self._patterns = (*_OWN_PATTERNS, *_PLUGIN_PATTERNS)
         self._known: dict[str, str] = {
             value: kind for value, kind in (extra_secrets or {}).items() if value
         }
         self._remember = remember
         # the last change redacted: (original, everywhere?, secrets known after, redacted)
         self._last_change: tuple[ChangeSet, bool, int, ChangeSet] | None = None
+        # detection is a pure function of the text: each text is scanned once, and a text
+        # this redactor produced is known to hold no secret it can detect
+        self._detected: dict[tuple[str, str | None], list[tuple[int, int, str]]] = {}
+        self._clean: set[str] = set()
 
-    def find(self, text: str) -> list[SecretSpan]:
-        """The secrets in ``text``, in order, without overlaps (placeholders are skipped)."""
+    def find(self, text: str, filename: str | None = None) -> list[SecretSpan]:
+        """The secrets in ``text``, in order, without overlaps (placeholders are skipped).
+
+        ``filename`` (the file ``text`` is from) picks the keyword detector's rules.
+        """
         taken = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
-        candidates: list[tuple[int, int, str]] = []
-        for pattern in self._patterns:
-            for match in pattern.regex.finditer(text):
-                start, end = match.span(pattern.group)
-                if start < 0 or end <= start:
-                    continue
-                if _plausible(pattern, text[start:end]):
-                    candidates.append((start, end, pattern.kind))
+        candidates = list(self._detect(text, filename))
         for value, kind in self._literals(text, candidates):
             start = text.find(value)
             while start >= 0:
@@ -242,9 +110,20 @@ class Redactor:
         pairs = {**found, **self._known}
         return [(v, k) for v, k in pairs.items() if len(v) >= MIN_LITERAL_LENGTH and v in text]
 
-    def redact(self, text: str) -> str:
+    def _detect(self, text: str, filename: str | None) -> list[tuple[int, int, str]]:
+        if text in self._clean:
+            return []
+        key = (text, filename)
+        found = self._detected.get(key)
+        if found is None:
+            if len(self._detected) >= MEMO_ENTRIES:
+                self._detected.clear()
+            found = self._detected[key] = detect(text, filename)
+        return found
+
+    def redact(self, text: str, filename: str | None = None) -> str:
         """``text`` with every secret replaced by its placeholder (line count kept)."""
-        spans = self.find(text)
+        spans = self.find(text, filename)
         if not spans:
             return text
         out: list[str] = []
@@ -254,7 +133,11 @@ class Redactor:
             out.append(span.placeholder + _line_tail(text[span.start : span.end]))
             last = span.end
         out.append(text[last:])
-        return "".join(out)
+        redacted = "".join(out)
+        if len(self._clean) >= MEMO_ENTRIES:
+            self._clean.clear()
+        self._clean.add(redacted)  # detection finds nothing new in it (redact is idempotent)
+        return redacted
 
     def redact_obj(self, value: Any) -> Any:
         """A deep copy of a JSON-like value with every string redacted (keys included).
@@ -291,34 +174,53 @@ class Redactor:
         large change takes a fraction of a second per pass.
         """
         last = self._last_change
-        if last is not None and last[0] is change and last[1:3] == (everywhere, len(self._known)):
+        if (
+            last is not None
+            and last[0] is change
+            and last[1:3] == (everywhere, len(self._known))
+        ):
             return last[3]
         if everywhere:
             for file in change.files:
+                self.find(file.path)
+                if file.old_path:
+                    self.find(file.old_path)
                 for text in (file.new_content, file.old_content, *(h.text for h in file.hunks)):
                     if text:
-                        self.find(text)
-        redacted = change.model_copy(update={"files": tuple(self._file(f) for f in change.files)})
+                        self.find(text, file.path)
+        redacted = change.model_copy(
+            update={"files": tuple(self._file(f) for f in change.files)}
+        )
         self._last_change = (change, everywhere, len(self._known), redacted)
         return redacted
 
     def _file(self, file: FileChange) -> FileChange:
         def opt(text: str | None) -> str | None:
-            return None if text is None else self.redact(text)
+            return None if text is None else self.redact(text, file.path)
 
-        hunks = tuple(self._hunk(h) for h in file.hunks)
+        hunks = tuple(self._hunk(h, file.path) for h in file.hunks)
         return file.model_copy(
             update={
+                # a token in a file name is a secret too; redaction keeps the path unique
+                "path": self.redact(file.path),
+                "old_path": opt(file.old_path),
                 "new_content": opt(file.new_content),
                 "old_content": opt(file.old_content),
                 "hunks": hunks,
             }
         )
 
-    def _hunk(self, hunk: Hunk) -> Hunk:
+    def _hunk(self, hunk: Hunk, filename: str) -> Hunk:
         return hunk.model_copy(
-            update={"text": self.redact(hunk.text), "header": self.redact(hunk.header)}
+            update={
+                "text": self.redact(hunk.text, filename),
+                "header": self.redact(hunk.header, filename),
+            }
         )
+
+    def redact_path(self, path: str) -> str:
+        """``path`` as the redacted change names it."""
+        return self.redact(path)
 
 
 def _line_tail(secret: str) -> str:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from review_bot.audit.records import canonical_json
+from review_bot.audit.signing import Signer
 from review_bot.audit.stores import TranscriptStore
 from review_bot.audit.writer import TranscriptRecorder, TranscriptWriter, new_transcript_id
 from review_bot.change import ChangeSet, FileChange
@@ -154,6 +155,7 @@ async def record_review(
     model_settings: Mapping[str, Any] | None = None,
     fsync_on: Sequence[str] | None = None,
     bind_analyzer_call: Callable[[AnalyzerCall], None] | None = None,
+    signer: Signer | None = None,
 ) -> Review:
     """Run the review with every event recorded to a new transcript in ``store``.
 
@@ -163,7 +165,8 @@ async def record_review(
     text. ``bind_analyzer_call`` receives the recording analyzer call, for collaborators built
     before the recorder (the agents' analyzer): their tool runs must be in the transcript too,
     or replay cannot serve them. A review that raises is recorded as ``error`` +
-    ``review.failed``, then re-raised.
+    ``review.failed``, then re-raised. With a ``signer`` the transcript ends with its
+    signature either way; the Review's ``transcript_hash`` is the final record's hash.
     """
     redactor = redactor or Redactor(remember=True)
     tid = transcript_id or new_transcript_id()
@@ -225,6 +228,9 @@ async def record_review(
         recorder.emit("review.failed", error=type(exc).__name__)
         raise
     finally:
+        if signer is not None:
+            writer.sign(signer)
         writer.close()
     # what the caller gets is what was recorded: redacted (a tool may quote a secret)
-    return Review.model_validate(redactor.redact_obj(result.model_dump(mode="json")))
+    data = redactor.redact_obj(result.model_dump(mode="json"))
+    return Review.model_validate({**data, "transcript_hash": writer.head})

@@ -62,6 +62,7 @@ class ReplayResult:
         mismatch: the first request the transcript did not hold, or the first difference
             of the reviews.
         review: the replayed Review.
+        head: the transcript's final hash (the recorded review's ``transcript_hash``).
     """
 
     location: str
@@ -71,6 +72,7 @@ class ReplayResult:
     mismatch: str = ""
     review: Review | None = None
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    head: str = ""
 
 
 class _NoProcesses:
@@ -147,6 +149,16 @@ class _Clock:
         return self._readings.popleft()
 
 
+def _recorded_fields(replayed: Any, recorded: Any) -> Any:
+    """``replayed`` without the object keys ``recorded`` does not have: fields added to the
+    Review since the transcript was recorded have nothing to be compared with."""
+    if isinstance(replayed, dict) and isinstance(recorded, dict):
+        return {k: _recorded_fields(v, recorded[k]) for k, v in replayed.items() if k in recorded}
+    if isinstance(replayed, list) and isinstance(recorded, list) and len(replayed) == len(recorded):
+        return [_recorded_fields(a, b) for a, b in zip(replayed, recorded, strict=True)]
+    return replayed
+
+
 def _one(records: Sequence[Record], type_: str) -> Record:
     for record in records:
         if record.type == type_:
@@ -158,9 +170,13 @@ async def replay(
     transcript: str | RawTranscript | tuple[TranscriptStore, str],
     *,
     agents: AgentsFactory | None = None,
+    keyring: Mapping[str, bytes] | None = None,
 ) -> ReplayResult:
-    """Replay a transcript (a location, a store and id, or raw lines); see the module doc."""
-    records, checked = load_records(transcript)
+    """Replay a transcript (a location, a store and id, or raw lines); see the module doc.
+
+    With a ``keyring`` a signed transcript's signature is checked first (a forged one is
+    refused like any other break)."""
+    records, checked = load_records(transcript, keyring)
     if not checked.ok:
         raise TranscriptTampered(
             f"refusing to replay {checked.location!r}: {checked.message()}", record=checked.broken
@@ -217,7 +233,9 @@ async def replay(
         mismatch = str(first)
     replayed = None
     if result is not None:
-        replayed = canonical_json(Redactor().redact_obj(result.model_dump(mode="json")))
+        replayed = canonical_json(
+            _recorded_fields(Redactor().redact_obj(result.model_dump(mode="json")), recorded_review)
+        )
         if not mismatch and replayed != recorded:
             mismatch = "the replayed review differs from the recorded one at " + _where(
                 recorded_review, json.loads(replayed)
@@ -230,4 +248,5 @@ async def replay(
         mismatch=mismatch,
         review=result,
         events=sink.events,
+        head=checked.head,
     )

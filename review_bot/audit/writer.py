@@ -20,6 +20,7 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from review_bot.audit.records import GENESIS, Record, seal
+from review_bot.audit.signing import SIGNATURE_TYPE, Signer
 from review_bot.audit.stores import TranscriptStore
 from review_bot.audit.verify import verify
 from review_bot.errors import TranscriptError, TranscriptTampered
@@ -94,6 +95,11 @@ class TranscriptWriter:
                 f"cannot append to {result.location!r}: {result.message()}",
                 record=result.broken,
             )
+        if result.signed:
+            raise TranscriptError(
+                f"cannot append to {result.location!r}: it is signed, and a signed transcript "
+                "is closed; start a new transcript"
+            )
         if result.truncated:
             store.drop_torn_tail(transcript_id)
         return cls(store, transcript_id, _seq=result.records, _head=result.head, **options)
@@ -107,6 +113,17 @@ class TranscriptWriter:
     def records(self) -> int:
         """How many records the transcript holds."""
         return self._seq
+
+    @property
+    def head(self) -> str:
+        """The hash of the last record written (GENESIS before the first)."""
+        return self._head
+
+    def sign(self, signer: Signer) -> Record:
+        """Close the transcript with a signature over its head; nothing may follow it."""
+        with self._lock:
+            head = self._head
+        return self.append(SIGNATURE_TYPE, signer.signature(head))
 
     def append(self, type_: str, data: Mapping[str, Any]) -> Record:
         """Seal and store one record; fsync when its type asks for it."""

@@ -9,7 +9,7 @@ skipped run stores nothing.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import TypeAdapter, ValidationError
@@ -38,6 +38,7 @@ def caching_analyzer_call(
     ttl_s: float | None = None,
     tags: Sequence[str] = (),
     stats: CacheStats | None = None,
+    redact: Callable[[str], str] | None = None,
 ) -> AnalyzerCall:
     """An AnalyzerCall that serves each file's findings from ``cache`` when it can.
 
@@ -49,6 +50,9 @@ def caching_analyzer_call(
         ttl_s: lifetime of entries.
         tags: extra tags for every entry (e.g. ``repo_tag(...)``).
         stats: per-review counters (one hit or miss per file).
+        redact: the review's redaction. Entries are stored redacted (path, message,
+            suggestion: a tool may quote the secret it found), and a hit is given back its
+            file's real path. None stores the findings as they are.
 
     A run served entirely from cache has ``run.reason == CACHED_REASON`` and duration 0.
     """
@@ -79,7 +83,7 @@ def caching_analyzer_call(
             if found is None:
                 missing.append(file)
             else:
-                cached.extend(found)
+                cached.extend(f.model_copy(update={"path": file.path}) for f in found)
         if not missing:
             run = ToolRun(
                 tool=analyzer.name,
@@ -99,7 +103,8 @@ def caching_analyzer_call(
             unchecked = {skip.name for skip in result.file_skips}
             for path, per_file in by_path.items():
                 if path in keys and path not in unchecked:
-                    value = _FINDINGS.dump_json(tuple(per_file))
+                    stored = per_file if redact is None else [_redact(f, redact) for f in per_file]
+                    value = _FINDINGS.dump_json(tuple(stored))
                     await cache.set(keys[path], value, ttl_s, entry_tags, stats)
         findings = (*cached, *result.findings)
         run = result.run.model_copy(
@@ -108,6 +113,16 @@ def caching_analyzer_call(
         return AnalyzerResult(run=run, findings=findings, file_skips=result.file_skips)
 
     return call
+
+
+def _redact(finding: Finding, redact: Callable[[str], str]) -> Finding:
+    return finding.model_copy(
+        update={
+            "path": redact(finding.path),
+            "message": redact(finding.message),
+            "suggestion": None if finding.suggestion is None else redact(finding.suggestion),
+        }
+    )
 
 
 def _decode(raw: bytes | None) -> tuple[Finding, ...] | None:

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from review_bot.audit.replay import AgentsFactory, replay
+from review_bot.config.settings import load_settings
 from review_bot.errors import InputError
 from review_bot.findings import Review
 from review_bot.render import render_json
@@ -39,12 +40,15 @@ def _agents_factory() -> AgentsFactory | None:
 
 def run(args: argparse.Namespace) -> int:
     """Replay and report; a tampered transcript is refused (exit 3 via TranscriptTampered)."""
-    result = asyncio.run(replay(args.transcript, agents=_agents_factory()))
+    keyring = load_settings(None, tools_only=True).audit.keyring()
+    result = asyncio.run(replay(args.transcript, agents=_agents_factory(), keyring=keyring))
     console = Console(highlight=False)
     if args.output and result.replayed is not None:
         try:
             # the same bytes `review-bot review --format json` printed for the recorded review
-            replayed = Review.model_validate_json(result.replayed)
+            replayed = Review.model_validate_json(result.replayed).model_copy(
+                update={"transcript_hash": result.head}
+            )
             Path(args.output).write_text(render_json(replayed), encoding="utf-8")
         except OSError as exc:
             raise InputError(f"cannot write --output {args.output!r}: {exc.strerror}") from exc

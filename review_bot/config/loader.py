@@ -25,12 +25,13 @@ from review_bot.errors import ConfigError
 __all__ = ["config_file_data", "load_review_config", "validation_message"]
 
 
-def validation_message(exc: ValidationError, where: str) -> str:
-    """One readable line naming each bad key and why."""
+def validation_message(exc: ValidationError, where: str, *, show_input: bool = True) -> str:
+    """One readable line naming each bad key and why (and the value, unless it may be secret)."""
     problems = []
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        problems.append(f"{key}: {error['msg']} (got {error.get('input')!r})")
+        got = f" (got {error.get('input')!r})" if show_input else ""
+        problems.append(f"{key}: {error['msg']}{got}")
     return f"invalid configuration in {where}: " + "; ".join(problems)
 
 
@@ -67,13 +68,16 @@ def load_review_config(
         data: already parsed file content (skips reading ``path``).
     """
     raw = dict(data if data is not None else config_file_data(path, env))
-    section = dict(raw.get("review", {}))
+    where = str(path) if path else "the configuration"
+    review = raw.get("review", {})
+    if not isinstance(review, Mapping):
+        raise ConfigError(f"[review] in {where} must be a table, got {review!r}")
+    section = dict(review)
     for key, value in (overrides or {}).items():
         if isinstance(value, Mapping) and isinstance(section.get(key), Mapping):
             section[key] = {**section[key], **value}
         else:
             section[key] = value
-    where = str(path) if path else "the configuration"
     try:
         return ReviewConfig.model_validate(section)
     except ValidationError as exc:

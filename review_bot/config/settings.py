@@ -75,9 +75,12 @@ def load_settings(
     try:
         cache = CacheConfig.from_env(env, **_section(data, "cache"))
         resilience = ResilienceConfig.from_env(env, **_section(data, "resilience"))
-        audit = AuditConfig.from_env(env, AuditConfig.model_validate(_section(data, "audit")))
     except ValidationError as exc:
         raise ConfigError(validation_message(exc, where)) from exc
+    try:
+        audit = AuditConfig.from_env(env, AuditConfig.model_validate(_section(data, "audit")))
+    except ValidationError as exc:  # [audit] holds keys: never echo its values
+        raise ConfigError(validation_message(exc, where, show_input=False)) from exc
     if review.tools.cache_dir is None and cache.local_dir is not None:
         # analyzers' build caches (Go) beside the local store: without them every Go review
         # compiles the standard library's export data again (tens of CPU seconds)

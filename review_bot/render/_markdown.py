@@ -70,6 +70,8 @@ def render_markdown(review: Review, change: ChangeSet | None = None) -> str:
     stats = review.stats
     out.append(
         f"<sub>{review.mode} · {stats.tool_runs} tool runs · {stats.llm_calls} model calls · "
-        f"{stats.prompt_tokens + stats.completion_tokens} tokens · {stats.duration_s:.1f}s</sub>"
+        f"{stats.prompt_tokens + stats.completion_tokens} tokens · {stats.duration_s:.1f}s"
+        + (f" · transcript `{review.transcript_hash}`" if review.transcript_hash else "")
+        + "</sub>"
     )
     return "\n".join(out) + "\n"

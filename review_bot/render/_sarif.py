@@ -35,12 +35,6 @@ def _rule(finding: Finding) -> dict[str, Any]:
     }
 
 
-def _properties(review: Review) -> dict[str, Any]:
-    """The run's properties: mode, summary, and which files got which analyzers."""
-    coverage = review.coverage.model_dump(mode="json")
-    return {"mode": review.mode, "summary": review.summary, "coverage": coverage}
-
-
 def sarif_log(review: Review) -> dict[str, Any]:
     """The SARIF log as a JSON-ready dict."""
     rules: dict[str, dict[str, Any]] = {}
@@ -96,9 +90,18 @@ def sarif_log(review: Review) -> dict[str, Any]:
                 "toolExecutionNotifications": notifications,
             }
         ],
-        "properties": _properties(review),
+        "properties": _run_properties(review),
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _run_properties(review: Review) -> dict[str, Any]:
+    properties: dict[str, Any] = {"mode": review.mode, "summary": review.summary}
+    properties["coverage"] = review.coverage.model_dump(mode="json")  # analyzers per file
+    if review.transcript_hash:
+        # the transcript's final hash: this copy anchors the record (audit verify --expect-head)
+        properties["transcriptHash"] = review.transcript_hash
+    return properties
 
 
 def render_sarif(review: Review) -> str:

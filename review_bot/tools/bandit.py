@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -11,6 +12,7 @@ from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
 from review_bot.errors import ToolOutputError
 from review_bot.findings import Category, Finding, Severity
+from review_bot.redaction import placeholder_for
 from review_bot.tools.base import CommandAnalyzer, load_json, relative_to_workdir
 from review_bot.tools.cwe import BANDIT_TAXONOMY
 from review_bot.tools.sandbox import ProcessResult
@@ -58,7 +60,7 @@ class BanditAnalyzer(CommandAnalyzer):
         return "\0".join(_FLAGS).encode() + bandit_config_path().read_bytes()
 
     def parse(self, result: ProcessResult, workdir: Path) -> list[Finding]:
-        """bandit's JSON report (``results``)."""
+        """bandit's JSON report (``results``); hard-coded password messages lose the value."""
         data = load_json(self.name, result.stdout)
         if not isinstance(data, dict) or not isinstance(data.get("results"), list):
             raise ToolOutputError("bandit's JSON has no 'results' list")
@@ -85,8 +87,21 @@ class BanditAnalyzer(CommandAnalyzer):
                 ),
                 category=category,
                 rule_id=test_id,
-                message=str(item["issue_text"]),
+                message=_without_value(test_id, str(item["issue_text"])),
                 cwe=cwe,
             )
 
         return self.findings_from(data["results"], read, "result")
+
+
+_PASSWORD_RULES = frozenset({"B105", "B106", "B107"})
+_QUOTED = re.compile(r"'(.*)'", re.DOTALL)
+
+
+def _without_value(rule_id: str, message: str) -> str:
+    """bandit's B105-B107 quote the password they found (``Possible hardcoded password:
+    '<value>'``); the finding keeps the rule's words and a placeholder, never the value, so
+    no cache entry, transcript or report can hold it."""
+    if rule_id not in _PASSWORD_RULES:
+        return message
+    return _QUOTED.sub(lambda m: placeholder_for("password", m.group(1)), message)

@@ -2,6 +2,11 @@
 
 A finding names the detector and the line, never the secret (nor its hash): reviews are
 posted, logged and recorded, and must not spread the credential further.
+
+The detectors are the ones redaction uses (:mod:`review_bot.secret_detectors`): besides
+detect-secrets' own results, a line where only one of our patterns finds a secret (a Google
+API key, a URL password, an ``.env`` value, a token split over two lines) is reported too, so
+what is redacted and what is reported come from one set.
 """
 
 from __future__ import annotations
@@ -14,8 +19,9 @@ from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
 from review_bot.errors import ToolOutputError
 from review_bot.findings import Finding
-from review_bot.tools.base import CommandAnalyzer, load_json, relative_to_workdir
-from review_bot.tools.sandbox import ProcessResult
+from review_bot.secret_detectors import own_hits
+from review_bot.tools.base import AnalyzerResult, CommandAnalyzer, load_json, relative_to_workdir
+from review_bot.tools.sandbox import ProcessResult, ProcessRunner
 
 __all__ = ["SecretsAnalyzer"]
 
@@ -49,6 +55,49 @@ class SecretsAnalyzer(CommandAnalyzer):
         """The flags (plugins are detect-secrets' defaults for its version)."""
         return "\0".join(_FLAGS).encode()
 
+    async def analyze(
+        self,
+        files: Sequence[FileChange],
+        workdir: Path,
+        runner: ProcessRunner,
+        config: ToolsConfig,
+    ) -> AnalyzerResult:
+        """detect-secrets' run, plus the lines only our own detectors flag."""
+        result = await super().analyze(files, workdir, runner, config)
+        if result.run.status != "ok":
+            return result
+        flagged = {(f.path, f.line) for f in result.findings}
+        extra: list[Finding] = []
+        for file in files:
+            text = file.new_content or ""
+            ours: set[tuple[int, str]] = set()
+            for start, _, kind in own_hits(text):
+                line = text.count("\n", 0, start) + 1
+                ours.add((line, kind))
+                # a secret split over lines is one finding, on its first line
+                if (file.path, line) not in flagged and (line - 1, kind) not in ours:
+                    flagged.add((file.path, line))
+                    extra.append(self._finding(file.path, line, kind))
+        if not extra:
+            return result
+        findings = (*result.findings, *extra)
+        run = result.run.model_copy(update={"findings": len(findings)})
+        return result.model_copy(update={"run": run, "findings": findings})
+
+    def _finding(self, path: str, line: int, kind: str) -> Finding:
+        return self.finding(
+            path,
+            line,
+            severity="high",
+            category="security",
+            rule_id=kind,
+            message=(
+                f"{kind} hard-coded at {path}:{line}. Remove it, rotate the "
+                "credential, and load it from the environment or a secret store."
+            ),
+            cwe=("CWE-798",),
+        )
+
     def parse(self, result: ProcessResult, workdir: Path) -> list[Finding]:
         """The baseline JSON's ``results``: ``{filename: [{type, line_number, ...}]}``."""
         data = load_json(self.name, result.stdout)
@@ -57,20 +106,7 @@ class SecretsAnalyzer(CommandAnalyzer):
 
         def read(path: str) -> Callable[[Any], Finding]:
             def one(item: Any) -> Finding:
-                kind = str(item["type"])
-                line = int(item["line_number"])
-                return self.finding(
-                    path,
-                    line,
-                    severity="high",
-                    category="security",
-                    rule_id=kind,
-                    message=(
-                        f"{kind} hard-coded at {path}:{line}. Remove it, rotate the "
-                        "credential, and load it from the environment or a secret store."
-                    ),
-                    cwe=("CWE-798",),
-                )
+                return self._finding(path, int(item["line_number"]), str(item["type"]))
 
             return one
 
