@@ -7,6 +7,10 @@ The public API::
 
 ``review``/``review_sync`` run the CLI's composition (agents when a model is configured,
 cache, resilience policies, transcripts), from the same settings unless you pass your own.
+With the repository's own controls (``.review-bot.toml`` and ``AGENTS.md`` at the base ref)::
+
+    config = config_from_git(ReviewConfig(), Path("."), "main")
+    result = review_sync(from_git(Path("."), "main"), config)
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ __version__ = "0.2.0"
 from review_bot.api import review, review_sync
 from review_bot.change import ChangeSet, FileChange, Hunk, from_diff, from_files, from_git
 from review_bot.config import ReviewConfig, ToolsConfig, load_review_config
+from review_bot.config.controls import Controls
+from review_bot.config.repo import config_from_git
 from review_bot.config.settings import Settings, load_settings
+from review_bot.coverage import Coverage
 from review_bot.errors import ConfigError, InputError, ReviewError
 from review_bot.findings import Finding, Review, Severity
 from review_bot.pipeline import Services
@@ -25,6 +32,8 @@ from review_bot.render import render
 __all__ = [
     "ChangeSet",
     "ConfigError",
+    "Controls",
+    "Coverage",
     "FileChange",
     "Finding",
     "Hunk",
@@ -37,6 +46,7 @@ __all__ = [
     "Severity",
     "ToolsConfig",
     "__version__",
+    "config_from_git",
     "from_diff",
     "from_files",
     "from_git",

@@ -163,6 +163,13 @@ class Git:
         # A nested repository shows as "dir/": it is not a file we can read.
         return [os.fsdecode(p) for p in out.split(b"\0") if p and not p.endswith(b"/")]
 
+    def tracked(self, commit: str) -> list[str]:
+        """Every file path of ``commit``'s tree (``git ls-tree -r``), repo-relative."""
+        out = self._checked(
+            ["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit], "list the tree"
+        )
+        return [os.fsdecode(p) for p in out.split(b"\0") if p]
+
     def blobs(self, specs: Sequence[str], max_bytes: int) -> dict[str, bytes | TooBig]:
         """Contents of ``rev:path`` specs that exist, in two batched ``cat-file`` calls.
 

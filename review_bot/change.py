@@ -11,7 +11,8 @@ Builders (each raises :class:`~review_bot.errors.InputError` on unusable input):
     from_files(before, after, *, limits=DEFAULT_LIMITS) -> ChangeSet
 
 Files the review should not read (deleted, binary, vendored, generated, lock files,
-oversized, past ``max_files``) land in ``ChangeSet.skipped`` with the reason.
+oversized, past ``max_files``, and Review Bot's own artefacts: ``.review-bot/`` folders,
+transcripts, the baseline file) land in ``ChangeSet.skipped`` with the reason.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from review_bot._artefacts import artefact_reason
 from review_bot._diffparse import (
     EntryKind,
     ParsedFile,
@@ -255,8 +257,10 @@ def _skip_by_name(pf: ParsedFile) -> str | None:
     pure = PurePosixPath(pf.path)
     vendored = next((d for d in pure.parts[:-1] if d in _VENDORED_DIRS), None)
     generated = next((s for s in _GENERATED_SUFFIXES if pure.name.endswith(s)), None)
+    artefact = artefact_reason(pf.path)
     reasons = (
         (pf.status == "deleted", DELETED_REASON),
+        (artefact is not None, artefact or ""),
         (pf.kind == "submodule", "submodule: no file content to review"),
         (pf.kind == "symlink", "symlink: its content is a path, not code"),
         (pf.binary, "binary: no text to review"),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from review_bot import change as change_mod
 from review_bot.audit import open_store, record_review
+from review_bot.audit.retention import Retention
 from review_bot.audit.signing import Signer
 from review_bot.cache import build_cache
 from review_bot.cache.completions import TieredCompletionCache
@@ -331,8 +332,10 @@ class Runtime:
         do_record = settings.audit.enabled if record is None else record
         if not do_record:
             return await review(change, config, services)
-        store = open_store(settings.audit.transcripts)
-        key = settings.audit.signing_key()
+        audit = settings.audit
+        retention = Retention(audit.retention_days or None, audit.max_total_mb or None)
+        store = open_store(audit.transcripts, retention)
+        key = audit.signing_key()
         return await record_review(
             change,
             config,

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from review_bot.coverage import Coverage
+
 __all__ = [
     "CATEGORIES",
     "DEFAULT_CONFIDENCE",
@@ -178,6 +180,7 @@ class Review(BaseModel):
     # the hash of the transcript's last record (its signature when signed): a copy kept
     # elsewhere (CI logs, the PR's check run) anchors the record against a later rewrite
     transcript_hash: str | None = None
+    coverage: Coverage = Coverage()  # which files got which analyzers
 
     def worst_severity(self) -> Severity | None:
         """The most severe finding's severity, or None for a clean review."""

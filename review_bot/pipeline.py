@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict
 
 from review_bot.change import ChangeSet
 from review_bot.config.models import ReviewConfig
+from review_bot.controls import apply_finding_controls, filter_change
+from review_bot.coverage import build_coverage
 from review_bot.events import EventSink, NullSink
 from review_bot.filtering import split_by_filter
 from review_bot.findings import (
@@ -121,6 +123,7 @@ async def review(
         files=[f.path for f in change.files],
         config=config.model_dump(mode="json"),
     )
+    change = filter_change(change, config.controls)  # the team's path filters
 
     tool_result = await run_tools(
         change,
@@ -141,16 +144,17 @@ async def review(
     kept, dropped = split_by_filter(
         (*tool_findings, *agent_result.findings), change, config.filter_mode
     )
-    merged = merge_findings(kept)
-    capped = rank_findings(merged)[: config.max_findings]
     redactor = services.redactor or Redactor(remember=True)
     line_text = services.line_text or redactor.redact_change(change, everywhere=True).line_text
+    # rule ignores, severity bounds and the baseline, before the cap
+    merged, controlled = apply_finding_controls(merge_findings(kept), config.controls, line_text)
+    capped = rank_findings(merged)[: config.max_findings]
     # some tools quote what they found (bandit B105 quotes a hard-coded password), and a
     # path can hold a token; fingerprints are taken on the redacted path and line text
     findings = tuple(assign_fingerprints([_redacted(f, redactor) for f in capped], line_text))
 
     skipped: list[Skip] = [Skip(kind="file", name=s.path, reason=s.reason) for s in change.skipped]
-    skipped += [*tool_result.skipped, *agent_result.skipped]
+    skipped += [*tool_result.skipped, *agent_result.skipped, *controlled.skips()]
     skipped = [
         s.model_copy(update={"name": redactor.redact(s.name), "reason": redactor.redact(s.reason)})
         for s in skipped
@@ -176,11 +180,13 @@ async def review(
         findings_dropped_outside_change=len(dropped),
         findings_capped=len(merged) - len(capped),
         duration_s=round(services.clock() - started, 3),
-        **{**extra, **agent_result.stats},
+        **{**extra, **agent_result.stats, **controlled.stats()},
     )
-    summary = _summary(
+    coverage = build_coverage(change, tool_result.runs, tool_result.unsupported)
+    head = _summary(
         findings, mode, failures, redactor.redact(agent_result.summary), total=len(merged)
     )
+    summary = " ".join(p for p in (head, controlled.summary(), coverage.summary) if p)
     result = Review(
         mode=mode,
         findings=findings,
@@ -190,6 +196,7 @@ async def review(
         failures=failures,
         partial=bool(failures),
         transcript=services.transcript_location,
+        coverage=coverage,
     )
     events.emit("review.finished", review=result.model_dump(mode="json"))
     return result

@@ -14,6 +14,8 @@ def test_all_names_exist_and_are_sorted() -> None:
 def test_core_entry_points_are_public() -> None:
     for name in ("review", "review_sync", "from_git", "from_diff", "from_files", "ReviewConfig"):
         assert name in review_bot.__all__
+    for name in ("config_from_git", "Controls", "Coverage"):  # team controls, coverage
+        assert name in review_bot.__all__
 
 
 # -- one front door: the library runs the CLI's composition ---------------------------------

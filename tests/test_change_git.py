@@ -265,3 +265,21 @@ def test_subdirectory_of_a_repo_reviews_the_whole_repo(repo: Path) -> None:
     commit_all(repo, "c")
     change = from_git(repo / "docs", "main")
     assert {f.path for f in change.files} == {"docs/guide.md", "app.py"}
+
+
+def test_the_bots_own_artefacts_are_never_reviewed(repo: Path) -> None:
+    write(repo, ".review-bot/transcripts/20260101T000000Z-0123456789ab.jsonl", '{"a": 1}\n')
+    write(repo, "audit/20260101T000000Z-abcdefabcdef.jsonl", '{"secret": "x"}\n')
+    write(repo, ".review-bot-baseline.json", '{"fingerprints": []}\n')
+    write(repo, "app.py", "def f():\n    return 2\n")
+    commit_all(repo, "artefacts")
+    change = from_git(repo, "main")
+    assert [f.path for f in change.files] == ["app.py"]
+    reasons = {s.path: s.reason for s in change.skipped}
+    assert reasons[".review-bot/transcripts/20260101T000000Z-0123456789ab.jsonl"].startswith(
+        "review-bot artefact: under .review-bot/"
+    )
+    assert reasons["audit/20260101T000000Z-abcdefabcdef.jsonl"] == (
+        "review-bot artefact: a review transcript"
+    )
+    assert reasons[".review-bot-baseline.json"] == "review-bot artefact: the findings baseline"

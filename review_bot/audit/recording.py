@@ -35,6 +35,7 @@ from review_bot.audit.signing import Signer
 from review_bot.audit.stores import TranscriptStore
 from review_bot.audit.writer import TranscriptRecorder, TranscriptWriter, new_transcript_id
 from review_bot.change import ChangeSet, FileChange
+from review_bot.config.controls import Controls
 from review_bot.config.models import ReviewConfig
 from review_bot.events import FanOut
 from review_bot.findings import Review
@@ -63,8 +64,12 @@ def sha256_text(text: str | None) -> str | None:
 
 
 def config_hash(config: ReviewConfig) -> str:
-    """sha256 of the configuration's canonical JSON."""
-    return hashlib.sha256(canonical_json(config.model_dump(mode="json")).encode()).hexdigest()
+    """sha256 of the configuration's canonical JSON (default team controls left out, so
+    transcripts recorded before controls existed keep their hash)."""
+    data = config.model_dump(
+        mode="json", exclude={"controls"} if config.controls == Controls() else None
+    )
+    return hashlib.sha256(canonical_json(data).encode()).hexdigest()
 
 
 def prompt_hashes() -> dict[str, str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from review_bot.audit.records import Record
+from review_bot.audit.retention import Retention, prune
 from review_bot.errors import InputError, TranscriptError
 
 __all__ = [
@@ -81,8 +82,9 @@ class FileStore:
 
     suffix = ".jsonl"
 
-    def __init__(self, directory: Path | str) -> None:
+    def __init__(self, directory: Path | str, retention: Retention | None = None) -> None:
         self.directory = Path(directory)
+        self.retention = retention or Retention()
         self._files: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -102,6 +104,9 @@ class FileStore:
             check_transcript_id(transcript_id)
             try:
                 self.directory.mkdir(parents=True, exist_ok=True)
+                if not self.path(transcript_id).exists():  # a new transcript: enforce retention
+                    open_paths = [self.path(t) for t in self._files]
+                    prune(self.directory, self.retention, suffix=self.suffix, keep=open_paths)
                 fd = os.open(
                     self.path(transcript_id), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600
                 )
@@ -175,14 +180,17 @@ class FileStore:
             self._files.clear()
 
 
-def open_store(where: str | Path) -> TranscriptStore:
-    """The store a configuration names: a ``postgresql://`` URL or a directory."""
+def open_store(where: str | Path, retention: Retention | None = None) -> TranscriptStore:
+    """The store a configuration names: a ``postgresql://`` URL or a directory.
+
+    ``retention`` bounds a directory store (PostgreSQL stores are not pruned here).
+    """
     text = str(where)
     if text.startswith(("postgresql://", "postgres://")):
         from review_bot.audit.postgres import PostgresStore
 
         return PostgresStore.from_url(text)
-    return FileStore(Path(text))
+    return FileStore(Path(text), retention)
 
 
 def open_location(location: str | Path) -> tuple[TranscriptStore, str]:

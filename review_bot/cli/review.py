@@ -13,7 +13,9 @@ from review_bot.change import ChangeSet
 from review_bot.cli import EXIT_FINDINGS, EXIT_OK, EXIT_PARTIAL
 from review_bot.cli._progress import ProgressSink
 from review_bot.compose import Runtime, example_change
+from review_bot.config.baseline import read_baseline_file
 from review_bot.config.models import FilterMode, ReviewConfig
+from review_bot.config.repo import config_from_git
 from review_bot.config.settings import load_settings
 from review_bot.errors import InputError
 from review_bot.findings import SEVERITIES, Review
@@ -55,6 +57,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("--filter-mode", choices=FILTER_MODES, help="which lines count")
     parser.add_argument("--config", type=Path, help="a review-bot TOML config file")
+    parser.add_argument(
+        "--baseline", type=Path, help="hide the findings recorded by `review-bot baseline`"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no live progress on stderr")
     parser.set_defaults(handler=run)
 
@@ -93,9 +98,10 @@ def _default_base(repo: Path) -> str:
     )
 
 
-def _load_change(args: argparse.Namespace) -> ChangeSet:
+def _load_change(args: argparse.Namespace) -> tuple[ChangeSet, str | None]:
+    """The change, and the base ref whose ``.review-bot.toml`` applies (None: no repo)."""
     if args.example:
-        return example_change()
+        return example_change(), None
     repo = Path(args.repo or ".")
     if args.diff:
         if args.diff == "-":
@@ -107,11 +113,30 @@ def _load_change(args: argparse.Namespace) -> ChangeSet:
                 raise InputError(f"cannot read diff file {args.diff!r}: {exc.strerror}") from exc
         if args.repo is not None and not repo.is_dir():
             raise InputError(f"tree {args.repo!r} is not a directory: pass the new-side tree")
-        return change_mod.from_diff(diff, tree=repo if args.repo is not None else None)
+        return change_mod.from_diff(diff, tree=repo if args.repo is not None else None), None
     if not repo.exists():
         raise InputError(f"repository {args.repo!r} does not exist: pass a path to a git repo")
     base = args.base or _default_base(repo)
-    return change_mod.from_git(repo, base, uncommitted=args.uncommitted)
+    return change_mod.from_git(repo, base, uncommitted=args.uncommitted), base
+
+
+def review_config(
+    config: ReviewConfig, args: argparse.Namespace, base: str | None, overrides: dict[str, object]
+) -> ReviewConfig:
+    """The operator's config with the repository's (from ``base``) and ``--baseline`` over it;
+    command-line flags win over the repository."""
+    if base is not None:  # the repository's controls, from the base side only
+        config = config_from_git(config, Path(args.repo or "."), base)
+        config = config.model_copy(update=overrides)
+    if getattr(args, "baseline", None) is not None:
+        controls = config.controls.model_copy(
+            update={
+                "baseline": read_baseline_file(args.baseline),
+                "baseline_source": str(args.baseline),
+            }
+        )
+        config = config.model_copy(update={"controls": controls})
+    return config
 
 
 def run(args: argparse.Namespace) -> int:
@@ -129,13 +154,14 @@ def run(args: argparse.Namespace) -> int:
     if args.tools_only:
         overrides["tools_only"] = True
     settings = load_settings(args.config, overrides=overrides, tools_only=args.tools_only)
-    change = _load_change(args)
+    change, base = _load_change(args)
+    config = review_config(settings.review, args, base, overrides)
     progress = ProgressSink(enabled=not args.no_progress)
 
     async def go() -> Review:
         runtime = Runtime.from_settings(settings)
         try:
-            return await runtime.review(change, events=progress)
+            return await runtime.review(change, config, events=progress)
         finally:
             await runtime.aclose()
 

@@ -1,9 +1,17 @@
-"""Audit configuration: where transcripts go, when they are synced, and the keys that sign them."""
+"""Audit configuration: where transcripts go, how long they are kept, when they are synced,
+and the keys that sign them.
+
+Transcripts live in the user's state directory, never in the reviewed repository:
+``$XDG_STATE_HOME/review-bot/transcripts``, else ``~/.local/state/review-bot/transcripts``.
+``REVIEW_BOT_TRANSCRIPTS`` (a directory, a ``postgresql://`` URL, or ``off``) still chooses.
+"""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
@@ -15,14 +23,18 @@ __all__ = [
     "AUDIT_KEY_ID_ENV",
     "DEFAULT_FSYNC_ON",
     "DEFAULT_KEY_ID",
-    "DEFAULT_TRANSCRIPTS",
+    "DEFAULT_MAX_TOTAL_MB",
+    "DEFAULT_RETENTION_DAYS",
     "MIN_KEY_LENGTH",
     "TRANSCRIPTS_ENV",
     "AuditConfig",
+    "default_transcripts",
     "parse_keyring",
 ]
 
-DEFAULT_TRANSCRIPTS = "./.review-bot/transcripts"
+DEFAULT_RETENTION_DAYS = 30.0
+DEFAULT_MAX_TOTAL_MB = 512.0
+_STATE_SUBDIR = Path("review-bot") / "transcripts"
 DEFAULT_FSYNC_ON: tuple[str, ...] = ("review.started", "review.finished", "review.failed", "error")
 DEFAULT_KEY_ID = "default"
 MIN_KEY_LENGTH = 16  # characters; shorter keys are guessable
@@ -32,6 +44,19 @@ AUDIT_KEY_ID_ENV = "REVIEW_BOT_AUDIT_KEY_ID"
 AUDIT_KEYS_ENV = "REVIEW_BOT_AUDIT_KEYS"
 _OFF = frozenset({"off", "none", "0", "false", "no"})
 _KEY_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def default_transcripts(env: Mapping[str, str] | None = None) -> str:
+    """``$XDG_STATE_HOME/review-bot/transcripts`` or ``~/.local/state/review-bot/transcripts``.
+
+    Relative ``XDG_STATE_HOME`` values are ignored, as the XDG spec says.
+    """
+    env = os.environ if env is None else env
+    state = env.get("XDG_STATE_HOME", "")
+    if state and Path(state).is_absolute():
+        return str(Path(state) / _STATE_SUBDIR)
+    home = env.get("HOME") or str(Path.home())
+    return str(Path(home) / ".local" / "state" / _STATE_SUBDIR)
 
 
 def _check_key(key_id: str, key: str) -> None:
@@ -79,12 +104,18 @@ class AuditConfig(BaseModel):
         key_id: the name of ``key``, recorded in the signature so verification picks the
             right key after a rotation.
         keys: older keys (by id) that verification still accepts; ``key`` is always accepted.
+        retention_days: transcripts older than this are deleted when a new one is started
+            (directory stores; 0 keeps them).
+        max_total_mb: the directory's transcripts are kept under this many MB, oldest deleted
+            first, when a new one is started (0: no bound).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     enabled: bool = True
-    transcripts: str = Field(DEFAULT_TRANSCRIPTS, min_length=1)
+    transcripts: str = Field(default_factory=default_transcripts, min_length=1)
+    retention_days: float = Field(DEFAULT_RETENTION_DAYS, ge=0)
+    max_total_mb: float = Field(DEFAULT_MAX_TOTAL_MB, ge=0)
     fsync_on: tuple[str, ...] = DEFAULT_FSYNC_ON
     key: SecretStr | None = None
     key_id: str = DEFAULT_KEY_ID
@@ -124,6 +155,8 @@ class AuditConfig(BaseModel):
         (``id=key,...``) adds verification keys."""
         base = base or cls()
         update: dict[str, object] = {}
+        if "transcripts" not in base.model_fields_set:  # the state dir of this environment
+            update["transcripts"] = default_transcripts(env)
         value = env.get(TRANSCRIPTS_ENV, "").strip()
         if value.lower() in _OFF:
             update["enabled"] = False

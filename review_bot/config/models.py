@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from review_bot.change import ChangeLimits
+from review_bot.config.controls import TOOL_NAMES, Controls
 from review_bot.findings import Severity
 
 __all__ = [
@@ -66,6 +67,18 @@ class ToolsConfig(BaseModel):
     # None: a fresh temp dir per run (safe, but every Go run compiles the std library again)
     cache_dir: Path | None = None
 
+    @field_validator("enabled", "disabled", "paths")
+    @classmethod
+    def _known_tools(cls, value: object) -> object:
+        names = value if isinstance(value, tuple | dict) else ()
+        for name in names:
+            if name not in TOOL_NAMES:
+                raise ValueError(
+                    f"unknown tool {name!r}: the tools are {', '.join(TOOL_NAMES)}; "
+                    "fix the spelling or remove it"
+                )
+        return value
+
     def wants(self, name: str) -> bool:
         """True when the analyzer ``name`` is allowed by enabled/disabled."""
         if name in self.disabled:
@@ -88,3 +101,4 @@ class ReviewConfig(BaseModel):
     tools_only: bool = False
     tools: ToolsConfig = ToolsConfig()
     limits: ChangeLimits = ChangeLimits()
+    controls: Controls = Controls()

@@ -9,13 +9,13 @@ is reviewed.
 from __future__ import annotations
 
 import asyncio
-import tomllib
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict
 
+from review_bot._artefacts import artefact_reason
 from review_bot.change import (
     ChangeLimits,
     ChangeSet,
@@ -24,7 +24,15 @@ from review_bot.change import (
     SkippedFile,
     language_of,
 )
-from review_bot.errors import GitHubError, InputError
+from review_bot.config.models import ReviewConfig
+from review_bot.config.repo import (
+    AGENTS_MD_PATH,
+    REPO_CONFIG_PATH,
+    RepoConfig,
+    parse_repo_config,
+    read_repo_files,
+)
+from review_bot.errors import GitHubError
 from review_bot.github.client import GitHubClient, GitHubStatusError
 from review_bot.github.patches import parse_patch
 
@@ -43,7 +51,8 @@ __all__ = [
     "read_repo_config",
 ]
 
-REPO_CONFIG_PATH = ".review-bot.toml"
+_MAX_CONFIG_BYTES = 1_000_000
+_MAX_BASELINE_BYTES = 8_000_000
 GITHUB_MAX_FILES = 3000  # the files API lists at most this many files of a PR
 COMPARE_MAX_FILES = 300  # compare lists at most this many files; more means "truncated"
 _CONTENT_CONCURRENCY = 8
@@ -159,26 +168,31 @@ async def fetch_text(
         return None
 
 
-async def read_repo_config(gh: GitHubClient, repo: str, base_sha: str) -> dict[str, Any]:
-    """The ``[review]`` table of the base branch's ``.review-bot.toml`` ({} without one).
+async def read_repo_config(
+    gh: GitHubClient, repo: str, base_sha: str, base: ReviewConfig
+) -> ReviewConfig:
+    """``base`` with the base branch's ``.review-bot.toml``, ``AGENTS.md`` and baseline file
+    over it (parsed by ``config.repo``, exactly as the CLI does from ``git show BASE:...``).
 
-    Keys that would make us run a program or read a path from the repository
-    (``tools.paths``, ``tools.semgrep_rules``) are dropped: they stay operator settings.
+    Settings that would make us run a program or read a path chosen by the repository
+    (``tools.paths``, ``tools.semgrep_rules``) are refused there.
     """
-    text = await fetch_text(gh, repo, REPO_CONFIG_PATH, base_sha, 1_000_000)
-    if text is None:
-        return {}
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(
-            f"{repo}: {REPO_CONFIG_PATH} on the base branch is not valid TOML ({exc}); fix it there"
-        ) from exc
-    section = dict(data.get("review", {}))
-    tools = section.get("tools")
-    if isinstance(tools, dict):
-        section["tools"] = {k: v for k, v in tools.items() if k not in ("paths", "semgrep_rules")}
-    return section
+    config_text = await fetch_text(gh, repo, REPO_CONFIG_PATH, base_sha, _MAX_CONFIG_BYTES)
+    where = f"{repo}: {REPO_CONFIG_PATH} on the base branch"
+    parsed = parse_repo_config(config_text, where) if config_text is not None else RepoConfig()
+    agents_md = await fetch_text(gh, repo, AGENTS_MD_PATH, base_sha, _MAX_CONFIG_BYTES)
+    baseline = None
+    if parsed.baseline_file is not None:
+        baseline = await fetch_text(gh, repo, parsed.baseline_file, base_sha, _MAX_BASELINE_BYTES)
+    return read_repo_files(
+        {
+            REPO_CONFIG_PATH: config_text,
+            AGENTS_MD_PATH: agents_md,
+            **({parsed.baseline_file: baseline} if parsed.baseline_file else {}),
+        }.get,
+        base,
+        where=where,
+    )
 
 
 async def has_write_access(gh: GitHubClient, repo: str, login: str) -> bool:
@@ -206,7 +220,10 @@ async def build_change(
         status = _STATUS.get(f.status)
         if status is None:
             continue  # "unchanged": nothing to review
-        if status == "deleted":
+        artefact = artefact_reason(f.filename)
+        if artefact is not None:
+            skipped.append(SkippedFile(path=f.filename, reason=artefact))
+        elif status == "deleted":
             skipped.append(SkippedFile(path=f.filename, reason="deleted by the change"))
         elif f.patch is None:
             skipped.append(

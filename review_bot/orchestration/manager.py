@@ -110,17 +110,20 @@ class ConversationManager:
         self._analyzer = analyzer
         self._tracer: Tracer = tracer or NullTracer()
 
-    def _excerpt_budget(self) -> int:
+    def _excerpt_budget(self, reserved: int = 0) -> int:
+        """Tokens left for code after the system prompt, chunk.md and ``reserved`` (the
+        repository's review instructions)."""
         largest_system = max(
             count_tokens(spec.system_prompt().text, self._model.model)
             for spec in (REVIEWER, SECURITY)
         )
-        budget = self._model.chunk_token_budget - largest_system - _PROMPT_OVERHEAD
+        used = largest_system + _PROMPT_OVERHEAD + reserved
+        budget = self._model.chunk_token_budget - used
         if budget < _MIN_EXCERPT_BUDGET:
             raise ConfigError(
                 f"chunk_token_budget={self._model.chunk_token_budget!r} leaves {budget} tokens "
-                f"for code after the {largest_system}-token system prompt: raise it to at least "
-                f"{largest_system + _PROMPT_OVERHEAD + _MIN_EXCERPT_BUDGET}"
+                f"for code after the {largest_system}-token system prompt and {reserved} tokens "
+                f"of review instructions: raise it to at least {used + _MIN_EXCERPT_BUDGET}"
             )
         return budget
 
@@ -147,7 +150,9 @@ class ConversationManager:
             tools=ChangeTools(change, tools.findings, self._analyzer, events, self._tracer),
             tool_ids=tool_ids,
         )
-        budget = self._excerpt_budget()
+        asks = config.controls.instructions.for_paths([f.path for f in change.files])
+        reserved = sum(count_tokens(text, self._model.model) + _PROMPT_OVERHEAD for _, text in asks)
+        budget = self._excerpt_budget(reserved)
         # findings get a quarter of the excerpt budget, excerpts the rest
         chunks, skips = plan_chunks(change, budget - budget // 4, model=self._model.model)
         state.skipped.extend(skips)
@@ -172,8 +177,11 @@ class ConversationManager:
         refs = self._tool_refs(state, chunk, findings_budget)
         excerpts = list(chunk.excerpts)
         files = len(state.change.files)
-        reviewer_task = review_prompt("reviewer", label, excerpts, refs, files).text
-        security_task = review_prompt("security", label, excerpts, refs, files).text
+        asks = state.config.controls.instructions.for_paths([e.path for e in excerpts])
+        reviewer_task, security_task = (
+            review_prompt(role, label, excerpts, refs, files, instructions=asks).text
+            for role in ("reviewer", "security")
+        )
         reviewer, security = await asyncio.gather(
             self._turn(state, REVIEWER, label, reviewer_task, ReviewerOutput),
             self._turn(state, SECURITY, label, security_task, SecurityOutput),

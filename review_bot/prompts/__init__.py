@@ -35,8 +35,8 @@ __all__ = [
 AgentRole = Literal["reviewer", "security", "coder"]
 _SHARED = ("_data_rules.md", "_output_rules.md")
 _TEMPLATES: dict[str, tuple[str, ...]] = {
-    "reviewer": ("reviewer.md", *_SHARED, "chunk.md", "corrective.md"),
-    "security": ("security.md", *_SHARED, "chunk.md", "corrective.md"),
+    "reviewer": ("reviewer.md", *_SHARED, "chunk.md", "instructions.md", "corrective.md"),
+    "security": ("security.md", *_SHARED, "chunk.md", "instructions.md", "corrective.md"),
     "coder": ("coder.md", *_SHARED, "fix.md", "corrective.md"),
 }
 
@@ -149,8 +149,14 @@ def review_prompt(
     excerpts: Sequence[Excerpt],
     tool_findings: Sequence[ToolFindingRef],
     total_files: int,
+    *,
+    instructions: Sequence[tuple[str, str]] = (),
 ) -> RenderedPrompt:
-    """The task message for ``role`` on one chunk of the change."""
+    """The task message for ``role`` on one chunk of the change.
+
+    ``instructions`` are the repository's (label, text) review instructions for this chunk's
+    files; repo-controlled, so each reaches the prompt inside the data fence.
+    """
     listed = (
         delimit("\n".join(_tool_finding(r) for r in tool_findings), "tool findings")
         if tool_findings
@@ -163,6 +169,10 @@ def review_prompt(
         excerpts="\n\n".join(_excerpt(e) for e in excerpts),
         tool_findings=listed,
     )
+    if instructions:
+        fenced = "\n\n".join(delimit(body, label) for label, body in instructions)
+        extra = Template(_template("instructions.md")).substitute(instructions=fenced)
+        text = f"{text.strip()}\n\n{extra.strip()}"
     return RenderedPrompt(text=text.strip() + "\n", version=prompt_version(role))
 
 

@@ -9,8 +9,24 @@ from review_bot.findings import SEVERITIES, Review, rank_findings
 from review_bot.render._context import context_lines, suggestion_lines
 from review_bot.render._escape import code, fence, inline
 
+_MAX_COVERAGE_ROWS = 100
 _ICON = {"critical": "🟥", "high": "🟧", "medium": "🟨", "low": "🟦", "info": "⬜"}
 _escape = inline
+
+
+def _coverage(review: Review) -> list[str]:
+    files = review.coverage.files
+    if not files:
+        return []
+    out = ["<details><summary>Coverage</summary>", "", "| file | analyzers |", "|---|---|"]
+    for entry in files[:_MAX_COVERAGE_ROWS]:
+        ran = ", ".join(entry.analyzers) or "**none**"
+        extra = entry.note or (f"{', '.join(entry.missing)} did not run" if entry.missing else "")
+        ran += f" ({_escape(extra)})" if extra else ""
+        out.append(f"| `{_escape(entry.path).replace('`', '')}` | {ran} |")
+    if len(files) > _MAX_COVERAGE_ROWS:
+        out.append(f"| … | {len(files) - _MAX_COVERAGE_ROWS} more files |")
+    return [*out, "", "</details>", ""]
 
 
 def render_markdown(review: Review, change: ChangeSet | None = None) -> str:
@@ -46,6 +62,7 @@ def render_markdown(review: Review, change: ChangeSet | None = None) -> str:
         out += [f"- skipped {s.kind} {code(s.name)}: {_escape(s.reason)}" for s in review.skipped]
         out += [f"- **failed** {code(f.component)}: {_escape(f.reason)}" for f in review.failures]
         out += ["", "</details>", ""]
+    out += _coverage(review)
     stats = review.stats
     out.append(
         f"<sub>{review.mode} · {stats.tool_runs} tool runs · {stats.llm_calls} model calls · "

@@ -119,6 +119,7 @@ def sarif_log(review: Review) -> dict[str, Any]:
 
 def _run_properties(review: Review) -> dict[str, Any]:
     properties: dict[str, Any] = {"mode": review.mode, "summary": review.summary}
+    properties["coverage"] = review.coverage.model_dump(mode="json")  # analyzers per file
     if review.transcript_hash:
         # the transcript's final hash: this copy anchors the record (audit verify --expect-head)
         properties["transcriptHash"] = review.transcript_hash

@@ -21,6 +21,7 @@ def _plain(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+_MAX_COVERAGE_LINES = 50
 SEVERITY_STYLE = {
     "critical": "bold white on red",
     "high": "bold red",
@@ -28,6 +29,23 @@ SEVERITY_STYLE = {
     "low": "cyan",
     "info": "dim",
 }
+
+
+def _coverage(console: Console, review: Review) -> None:
+    files = review.coverage.files
+    if not files:
+        return
+    console.print(Text("Coverage", style="bold"))
+    for entry in files[:_MAX_COVERAGE_LINES]:
+        ran = ", ".join(entry.analyzers) or "no analyzer"
+        extra = entry.note or (f"{', '.join(entry.missing)} did not run" if entry.missing else "")
+        style = "dim" if entry.analyzers else "yellow"
+        console.print(
+            Text(f"  {entry.path}: {ran}" + (f" ({extra})" if extra else ""), style=style)
+        )
+    if len(files) > _MAX_COVERAGE_LINES:
+        more = len(files) - _MAX_COVERAGE_LINES
+        console.print(Text(f"  ... and {more} more files", style="dim"))
 
 
 def render_text(review: Review, change: ChangeSet | None = None, *, color: bool = False) -> str:
@@ -78,6 +96,7 @@ def render_text(review: Review, change: ChangeSet | None = None, *, color: bool 
         console.print(Text("Failures (partial review)", style="bold red"))
         for failure in review.failures:
             console.print(Text(_plain(f"  {failure.component}: {failure.reason}"), style="red"))
+    _coverage(console, review)
     stats = review.stats
     console.print(
         Text(

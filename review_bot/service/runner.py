@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from review_bot.change import ChangeSet
-from review_bot.config.loader import load_review_config
 from review_bot.config.models import ReviewConfig
 from review_bot.config.service import ServiceConfig
 from review_bot.errors import BulkheadFull
@@ -90,16 +89,6 @@ def _config_hash(config: ReviewConfig) -> str:
     return hashlib.sha256(config.model_dump_json().encode()).hexdigest()[:16]
 
 
-def _effective_config(base: ReviewConfig, repo_section: dict[str, Any]) -> ReviewConfig:
-    merged = base.model_dump(mode="json")
-    for key, value in repo_section.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = {**merged[key], **value}
-        else:
-            merged[key] = value
-    return load_review_config(data={"review": merged}, env={})
-
-
 async def run_job(job: ReviewJob, deps: RunnerDeps) -> JobOutcome:
     """Run ``job``; raises :class:`JobBusy` when it should be retried later."""
     started = time.monotonic()
@@ -133,9 +122,7 @@ async def _run(
     if fork and cfg.fork_policy == "skip":
         log.info("%s#%s: from a fork, not reviewed (fork policy skip)", job.repo, job.number)
         return "skipped", None
-    review_config = _effective_config(
-        deps.base_config, await read_repo_config(gh, job.repo, pr.base_sha)
-    )
+    review_config = await read_repo_config(gh, job.repo, pr.base_sha, deps.base_config)
     if fork:  # no model reads a fork's text: nothing it plants can reach our credentials
         review_config = review_config.model_copy(update={"tools_only": True})
     config_hash = _config_hash(review_config)

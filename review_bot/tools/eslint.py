@@ -111,6 +111,17 @@ class EslintAnalyzer(CommandAnalyzer):
         typescript = file.language == "typescript" or file.path.endswith(_TS_SUFFIXES)
         return typescript and self.ts_parser() is not None
 
+    def unsupported_reason(self, file: FileChange) -> str | None:
+        """Why a TypeScript file is not given to eslint here (None for other files)."""
+        if not (file.language == "typescript" or file.path.endswith(_TS_SUFFIXES)):
+            return None
+        if self.executable() is None:
+            return f"TypeScript not analyzed by eslint: {self.missing_reason()}"
+        return (
+            "TypeScript not analyzed by eslint: @typescript-eslint/parser is not installed "
+            "beside it (npm install eslint@9 @typescript-eslint/parser@8)"
+        )
+
     def ts_parser(self) -> Path | None:
         """The entry point of ``@typescript-eslint/parser`` in the node_modules that holds
         the eslint we run (a local or a global npm install), or None."""

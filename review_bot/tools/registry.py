@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from review_bot.change import ChangeSet, FileChange
+from review_bot.config.controls import TOOL_NAMES
 from review_bot.config.models import ToolsConfig
 from review_bot.errors import InputError, ToolError
 from review_bot.findings import Failure, Finding, Skip
@@ -50,19 +51,7 @@ __all__ = [
     "run_tools",
 ]
 
-ANALYZER_NAMES = (
-    "ruff",
-    "bandit",
-    "semgrep",
-    "shellcheck",
-    "eslint",
-    "secrets",
-    "govet",
-    "staticcheck",
-    "actionlint",
-    "zizmor",
-    "hadolint",
-)
+ANALYZER_NAMES = TOOL_NAMES  # config validates tool names against the same list
 
 AnalyzerCall = Callable[[Analyzer, Sequence[FileChange], Path], Awaitable[AnalyzerResult]]
 """Wraps one analyzer run (caching, replay); gets the analyzer, its batch and the workdir."""
@@ -97,6 +86,8 @@ class ToolPhaseResult(BaseModel):
     runs: tuple[ToolRun, ...] = ()
     skipped: tuple[Skip, ...] = ()
     failures: tuple[Failure, ...] = ()
+    # tool -> files it would look at but cannot here (e.g. TypeScript without its parser)
+    unsupported: dict[str, tuple[str, ...]] = {}
 
 
 def default_analyzers(config: ToolsConfig) -> list[Analyzer]:
@@ -122,8 +113,8 @@ def _reviewable(change: ChangeSet) -> tuple[list[FileChange], list[Skip]]:
     files: list[FileChange] = []
     skipped: list[Skip] = []
     for file in change.files:
-        if file.status == "deleted" or file.new_content is None:
-            continue
+        if file.status == "deleted" or file.new_content is None or not file.added_lines:
+            continue  # nothing on the new side for an analyzer (a deletion-only edit)
         try:
             check_relative_path(file.path)
         except InputError as exc:
@@ -153,8 +144,9 @@ async def run_tools(
     files, skipped = _reviewable(change)
     batches = [(a, [f for f in files if a.applies_to(f)]) for a in chosen]
     batches = [(a, batch) for a, batch in batches if batch]
+    unsupported = _unsupported(chosen, files, skipped)
     if not batches:
-        return ToolPhaseResult(skipped=tuple(skipped))
+        return ToolPhaseResult(skipped=tuple(skipped), unsupported=unsupported)
 
     def emit(event: ToolEvent) -> None:
         if on_event is not None:
@@ -207,7 +199,7 @@ async def run_tools(
     ]
     # measured confidences; heuristic secrets and test-file noise reclassified (calibrate.py)
     findings = (*calibrate(phase.findings, change), *calibrate(notes, change))
-    return phase.model_copy(update={"findings": findings})
+    return phase.model_copy(update={"findings": findings, "unsupported": unsupported})
 
 
 def _added_note(item: AddedSuppression) -> Finding:
@@ -226,6 +218,26 @@ def _added_note(item: AddedSuppression) -> Finding:
         ),
         sources=("tool:review-bot",),
     )
+
+
+def _unsupported(
+    analyzers: Sequence[Analyzer], files: Sequence[FileChange], skipped: list[Skip]
+) -> dict[str, tuple[str, ...]]:
+    """Files an analyzer would look at but cannot here; one ``tool`` Skip per analyzer."""
+    out: dict[str, tuple[str, ...]] = {}
+    for analyzer in analyzers:
+        why = getattr(analyzer, "unsupported_reason", None)
+        if why is None:
+            continue
+        reasons = {f.path: why(f) for f in files if not analyzer.applies_to(f)}
+        paths = tuple(p for p, r in reasons.items() if r)
+        if paths:
+            out[analyzer.name] = paths
+            first = next(r for r in reasons.values() if r)
+            more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+            listed = ", ".join(paths[:3]) + more
+            skipped.append(Skip(kind="tool", name=analyzer.name, reason=f"{listed}: {first}"))
+    return out
 
 
 def _collect(results: Sequence[AnalyzerResult], skipped: list[Skip]) -> ToolPhaseResult:

@@ -1,7 +1,7 @@
 """A scripted stand-in for ``review_bot.pipeline.review`` used by the service tests.
 
 It flags every added line containing ``eval(`` (with a suggestion), honours
-``config.tools.wants("fake")`` so config tests can switch it off, logs the paths it was
+``config.tools.wants("semgrep")`` so config tests can switch it off, logs the paths it was
 given to ``$FAKE_REVIEWER_LOG`` (JSON lines), and, while the file ``$FAKE_REVIEWER_BLOCK``
 exists, announces itself in ``<block>.started`` and waits (to be killed mid-review).
 """
@@ -35,7 +35,7 @@ async def review(change: ChangeSet, config: ReviewConfig, services: Services) ->
                 json.dumps({"head": change.head, "paths": [f.path for f in change.files]}) + "\n"
             )
     findings: list[Finding] = []
-    if config.tools.wants("fake"):
+    if config.tools.wants("semgrep"):
         for f in change.files:
             for line in sorted(f.added_lines):
                 text = f.line_text(line) or ""

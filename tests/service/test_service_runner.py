@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from pydantic import SecretStr
 
 from review_bot.config.models import ReviewConfig
 from review_bot.config.service import ServiceConfig
+from review_bot.errors import ConfigError
 from review_bot.service.jobs import ReviewJob
 from review_bot.service.metrics import ServiceMetrics
 from review_bot.service.runner import RunnerDeps, run_job
@@ -105,7 +107,7 @@ async def test_synchronize_reviews_only_changed_files_and_updates_comments(
 
 async def test_config_comes_from_the_base_branch_not_the_pr(fake) -> None:
     gh, url = fake
-    sneaky = {**HEAD_TREE, ".review-bot.toml": '[review.tools]\ndisabled = ["fake"]\n'}
+    sneaky = {**HEAD_TREE, ".review-bot.toml": '[review.tools]\ndisabled = ["semgrep"]\n'}
     gh.add_commit(sha("sneaky"), sneaky)
     gh.push(REPO, 7, sha("sneaky"))
     assert await run_job(push_job(sha("sneaky")), deps(url)) == "posted"
@@ -114,9 +116,8 @@ async def test_config_comes_from_the_base_branch_not_the_pr(fake) -> None:
 
 async def test_base_config_can_switch_checks_off(fake) -> None:
     gh, url = fake
-    gh.add_commit(
-        sha("base-off"), {**BASE_TREE, ".review-bot.toml": '[review.tools]\ndisabled = ["fake"]\n'}
-    )
+    off = '[review.tools]\ndisabled = ["semgrep"]\n'
+    gh.add_commit(sha("base-off"), {**BASE_TREE, ".review-bot.toml": off})
     gh.open_pr(REPO, 8, base=sha("base-off"), head=sha("head1"))
     job = push_job(sha("head1")).model_copy(update={"number": 8})
     assert await run_job(job, deps(url)) == "posted"
@@ -146,3 +147,43 @@ async def test_a_stale_head_is_skipped(fake) -> None:
     gh, url = fake
     assert await run_job(push_job(sha("old")), deps(url)) == "skipped"
     assert gh.reviews == []
+
+
+async def test_team_controls_and_agents_md_come_from_the_base_branch(fake) -> None:
+    gh, url = fake
+    base = {
+        **BASE_TREE,
+        ".review-bot.toml": (
+            '[paths]\nexclude = ["util.py"]\n[severity.style]\nmax = "low"\n[baseline]\n'
+        ),
+        "AGENTS.md": "Base rules.\n",
+        ".review-bot-baseline.json": '{"version": 1, "fingerprints": ["' + "a" * 32 + '"]}',
+    }
+    head = {**HEAD_TREE, ".review-bot.toml": '[paths]\nexclude = ["**"]\n', "AGENTS.md": "Nope.\n"}
+    gh.add_commit(sha("ctl-base"), base)
+    gh.add_commit(sha("ctl-head"), head)
+    gh.open_pr(REPO, 9, base=sha("ctl-base"), head=sha("ctl-head"))
+    seen: list[ReviewConfig] = []
+    inner = pipeline_reviewer(fake_reviewer.review)
+
+    async def capturing(change, config, events):  # type: ignore[no-untyped-def]
+        seen.append(config)
+        return await inner(change, config, events)
+
+    job = push_job(sha("ctl-head")).model_copy(update={"number": 9})
+    assert await run_job(job, replace(deps(url), reviewer=capturing)) == "posted"
+    (config,) = seen
+    assert config.controls.paths.exclude == ("util.py",)
+    assert config.controls.severity["style"].max == "low"
+    assert config.controls.instructions.agents_md == "Base rules.\n"
+    assert config.controls.baseline == ("a" * 32,)
+
+
+async def test_a_typo_in_the_base_config_fails_the_job_naming_it(fake) -> None:
+    gh, url = fake
+    typo = {**BASE_TREE, ".review-bot.toml": '[review.tools]\nenabled = ["rufff"]\n'}
+    gh.add_commit(sha("typo-base"), typo)
+    gh.open_pr(REPO, 10, base=sha("typo-base"), head=sha("head1"))
+    job = push_job(sha("head1")).model_copy(update={"number": 10})
+    with pytest.raises(ConfigError, match="'rufff'"):
+        await run_job(job, deps(url))
