@@ -23,7 +23,8 @@ def _coverage(review: Review) -> list[str]:
         ran = ", ".join(entry.analyzers) or "**none**"
         extra = entry.note or (f"{', '.join(entry.missing)} did not run" if entry.missing else "")
         ran += f" ({_escape(extra)})" if extra else ""
-        out.append(f"| `{_escape(entry.path).replace('`', '')}` | {ran} |")
+        cell = code(entry.path.replace("`", "")).replace("|", "\\|")  # a pipe ends a cell
+        out.append(f"| {cell} | {ran} |")
     if len(files) > _MAX_COVERAGE_ROWS:
         out.append(f"| … | {len(files) - _MAX_COVERAGE_ROWS} more files |")
     return [*out, "", "</details>", ""]
