@@ -17,6 +17,7 @@ The first request the transcript does not hold raises (and is reported as)
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -89,6 +90,10 @@ class _NoProcesses:
         )
 
 
+def _loose_key(request: dict[str, Any]) -> str:
+    return canonical_json({k: v for k, v in request.items() if k != "config_hash"})
+
+
 class _ToolRuns:
     """Serves recorded analyzer results by request."""
 
@@ -97,8 +102,13 @@ class _ToolRuns:
             (r.data["request"], r.data["result"]) for r in records if r.type == "tool.run"
         ]
         self._queues: dict[str, deque[dict[str, Any]]] = {}
+        # the same tool over the same file contents, whatever our config for it was then: a
+        # transcript recorded by an older version (other flags, another adapter) still
+        # replays its tools' recorded output; the exact request is preferred
+        self._loose: dict[str, deque[dict[str, Any]]] = {}
         for request, result in self._runs:
             self._queues.setdefault(canonical_json(request), deque()).append(result)
+            self._loose.setdefault(_loose_key(request), deque()).append(result)
         self._redactor = Redactor()
         self.first_mismatch: ReplayMismatch | None = None
 
@@ -123,7 +133,7 @@ class _ToolRuns:
             for f in files
         ]
         request = analyzer_request(analyzer.name, analyzer.config_hash(), digests)
-        queue = self._queues.get(canonical_json(request))
+        queue = self._queues.get(canonical_json(request)) or self._loose.get(_loose_key(request))
         if not queue:
             error = self._mismatch(request)
             if self.first_mismatch is None:
@@ -192,7 +202,10 @@ async def replay(
     config = ReviewConfig.model_validate(started["config"])
     if change.content_hash() != started.get("redacted_change_hash"):
         raise TranscriptError("the recorded change does not match its recorded hash")
-    if config_hash(config) != started.get("config_hash"):
+    # the hash of the config as recorded, or as this version dumps it: a transcript recorded
+    # before a config field existed lacks it (and replays with its default)
+    raw_hash = hashlib.sha256(canonical_json(started["config"]).encode()).hexdigest()
+    if started.get("config_hash") not in (raw_hash, config_hash(config)):
         raise TranscriptError("the recorded config does not match its recorded hash")
 
     tools = _ToolRuns(records)
