@@ -264,7 +264,8 @@ def test_an_answer_still_invalid_after_the_retry_fails_that_agent_only(
     assert "tool:bandit" in {s for f in run.data["findings"] for s in f["sources"]}
 
 
-@pytest.mark.parametrize(("fail_on", "exit_code"), [("high", 1), ("critical", 0)])
+# 1: findings at the gate; 4: a partial review with nothing at the gate (never a silent 0)
+@pytest.mark.parametrize(("fail_on", "exit_code"), [("high", 1), ("critical", 4)])
 def test_a_model_that_always_fails_leaves_a_partial_tools_review(
     repo: Path, server: FakeOpenAIServer, tmp_path: Path, fail_on: str, exit_code: int
 ) -> None:
