@@ -61,7 +61,8 @@ def test_the_readme_config_example_loads(tmp_path: Path) -> None:
     from review_bot.config.settings import load_settings
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
-    block = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    blocks = [b.split("```", 1)[0] for b in readme.split("```toml\n")[1:]]
+    block = next(b for b in blocks if "[model]" in b)  # the settings file's example
     path = tmp_path / "readme.toml"
     path.write_text(block)
     settings = load_settings(path, env={"HOME": str(tmp_path)})
