@@ -30,7 +30,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from review_bot.change import ChangeSet, FileChange
-from review_bot.findings import SEVERITIES, Finding, Severity
+from review_bot.findings import SEVERITIES, Finding, Severity, severity_at_least
 from review_bot.redaction import PLACEHOLDER_RE, Redactor
 
 __all__ = [
@@ -234,8 +234,11 @@ def calibrate(findings: Iterable[Finding], change: ChangeSet) -> list[Finding]:
         if severity is not None:
             update["severity"] = severity
         if finding.category == "security" and tool != "review-bot" and is_test_path(finding.path):
+            # test code is not attack surface: shown, as low, and never enough for the gate
             factor = float(table["defaults"]["test_code_security"])
             update["confidence"] = round(float(str(update["confidence"])) * factor, 4)
+            if severity_at_least(finding.severity, "medium"):
+                update["severity"] = "low"
         if is_fixture_path(finding.path) and tool != "review-bot":
             update = {"severity": "info", "confidence": float(table["defaults"]["fixture"])}
         out.append(finding.model_copy(update=update))
