@@ -10,7 +10,7 @@ reproduces what they hid. No I/O here.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -43,19 +43,7 @@ ToolName = Literal[
     "zizmor",
     "hadolint",
 ]
-TOOL_NAMES: tuple[ToolName, ...] = (
-    "ruff",
-    "bandit",
-    "semgrep",
-    "shellcheck",
-    "eslint",
-    "secrets",
-    "govet",
-    "staticcheck",
-    "actionlint",
-    "zizmor",
-    "hadolint",
-)
+TOOL_NAMES: tuple[ToolName, ...] = get_args(ToolName)
 # What each tool's rule ids look like (agents' rule ids are free-form kebab-case words).
 RULE_SHAPES: dict[str, re.Pattern[str]] = {
     "ruff": re.compile(r"[A-Z]{1,6}[0-9]{1,4}"),  # F401, PLR0913, ASYNC110
