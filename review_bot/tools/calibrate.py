@@ -229,14 +229,15 @@ def calibrate(findings: Iterable[Finding], change: ChangeSet) -> list[Finding]:
             continue
         if tool == "bandit" and finding.rule_id in _TEST_ONLY_NOISE and is_test_path(finding.path):
             continue
-        update: dict[str, object] = {"confidence": confidence_for(tool, finding.rule_id)}
+        confidence = confidence_for(tool, finding.rule_id)
+        update: dict[str, object] = {"confidence": confidence}
         severity = severity_for(tool, finding.rule_id)
         if severity is not None:
             update["severity"] = severity
         if finding.category == "security" and tool != "review-bot" and is_test_path(finding.path):
             # test code is not attack surface: shown, as low, and never enough for the gate
             factor = float(table["defaults"]["test_code_security"])
-            update["confidence"] = round(float(str(update["confidence"])) * factor, 4)
+            update["confidence"] = round(confidence * factor, 4)
             if severity_at_least(finding.severity, "medium"):
                 update["severity"] = "low"
         if is_fixture_path(finding.path) and tool != "review-bot":
