@@ -170,6 +170,16 @@ class Git:
         )
         return [os.fsdecode(p) for p in out.split(b"\0") if p]
 
+    def regular_files(self, commit: str) -> list[str]:
+        """The regular (non-symlink, non-submodule) files of ``commit``'s tree."""
+        out = self._checked(["ls-tree", "-r", "-z", "--full-tree", commit], "list the tree")
+        found: list[str] = []
+        for entry in out.split(b"\0"):
+            meta, _, name = entry.partition(b"\t")
+            if name and meta.split(b" ")[0] in (b"100644", b"100755"):
+                found.append(os.fsdecode(name))
+        return found
+
     def blobs(self, specs: Sequence[str], max_bytes: int) -> dict[str, bytes | TooBig]:
         """Contents of ``rev:path`` specs that exist, in two batched ``cat-file`` calls.
 
