@@ -57,9 +57,10 @@ def context_from_git(
     git: Git, commit: str, reviewed: Collection[str], max_bytes: int
 ) -> list[tuple[str, str]]:
     """Context files of ``reviewed`` from ``commit``'s tree (regular files only)."""
-    if not _go_dirs(reviewed):
+    dirs = _go_dirs(reviewed)
+    if not dirs:
         return []
-    paths = context_paths(git.regular_files(commit), reviewed)
+    paths = context_paths(git.regular_files(commit, sorted({*dirs, "."})), reviewed)
     blobs = git.blobs([f"{commit}:{p}" for p in paths], max_bytes)
     return _texts({p: blobs[f"{commit}:{p}"] for p in paths if f"{commit}:{p}" in blobs})
 

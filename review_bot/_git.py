@@ -170,9 +170,14 @@ class Git:
         )
         return [os.fsdecode(p) for p in out.split(b"\0") if p]
 
-    def regular_files(self, commit: str) -> list[str]:
-        """The regular (non-symlink, non-submodule) files of ``commit``'s tree."""
-        out = self._checked(["ls-tree", "-r", "-z", "--full-tree", commit], "list the tree")
+    def regular_files(self, commit: str, dirs: Sequence[str]) -> list[str]:
+        """The regular (non-symlink, non-submodule) files directly in ``dirs`` of
+        ``commit``'s tree ("." is the root), repo-relative; not recursive."""
+        specs = [f"{d.rstrip('/')}/" if d != "." else "./" for d in dirs]
+        out = self._checked(
+            ["--literal-pathspecs", "ls-tree", "-z", "--full-tree", commit, "--", *specs],
+            "list the tree",
+        )
         found: list[str] = []
         for entry in out.split(b"\0"):
             meta, _, name = entry.partition(b"\t")

@@ -178,3 +178,30 @@ async def test_uncommitted_edits_and_a_diff_with_its_tree_get_the_siblings_too(
     assert {c.path for c in from_tree.context} == {"go.mod", "store/helpers.go"}
     found, _ = await _review(from_tree, tools)
     assert found == {("store/show.go", 8)}
+
+
+def test_context_is_the_package_dir_only_regular_files_and_a_root_go_mod(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    write(
+        root,
+        {
+            "go.mod": GO_MOD,
+            "main.go": "package main\n\nfunc main() {}\n",
+            "we*ird/a.go": "package weird\n",
+            "we*ird/b.go": "package weird\n\nvar B = 1\n",
+            "we*ird/sub/c.go": "package sub\n",  # another package: not context
+            "we*ird/notes.txt": "not Go\n",
+            "other/d.go": "package other\n",  # a dir the change does not touch
+        },
+    )
+    (root / "we*ird" / "link.go").symlink_to("b.go")  # a symlink is never read
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    write(root, {"we*ird/a.go": "package weird\n\nvar A = 2\n"})
+    git(root, "commit", "-q", "-am", "change")
+    expected = {"go.mod", "we*ird/b.go"}
+    assert {c.path for c in from_git(root, "HEAD~1").context} == expected
+    write(root, {"we*ird/a.go": "package weird\n\nvar A = 3\n"})
+    assert {c.path for c in from_git(root, "HEAD", uncommitted=True).context} == expected
