@@ -329,6 +329,20 @@ class CommandAnalyzer:
         if prefix is None:
             return self._result("skipped", paths, reason=self.missing_reason())
         argv = [*prefix, *self.command(paths, workdir, config)]
+        return await self.run_argv(argv, paths, workdir, runner, config)
+
+    async def run_argv(
+        self,
+        argv: Sequence[str],
+        paths: tuple[str, ...],
+        workdir: Path,
+        runner: ProcessRunner,
+        config: ToolsConfig,
+        *,
+        parse: Callable[[ProcessResult, Path], tuple[list[Finding], list[Skip]]] | None = None,
+    ) -> AnalyzerResult:
+        """Run ``argv`` in the sandbox and check, parse (``parse`` or :meth:`parse_checked`)
+        and record what it did."""
         limits = limits_for(config, memory=self.limit_memory)
         try:
             # The version is asked alongside the run: some tools take seconds to start.
@@ -372,7 +386,7 @@ class CommandAnalyzer:
                 f"{self.name} exited with code {result.exit_code}: {_tail(result.stderr)!r}",
             )
         try:
-            found, skips = self.parse_checked(result, workdir)
+            found, skips = (parse or self.parse_checked)(result, workdir)
         except ToolError as exc:
             return done("failed", str(exc))
         findings = [f for f in found if f.path in paths]
