@@ -340,15 +340,18 @@ class CommandAnalyzer:
         config: ToolsConfig,
         *,
         parse: Callable[[ProcessResult, Path], tuple[list[Finding], list[Skip]]] | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> AnalyzerResult:
         """Run ``argv`` in the sandbox and check, parse (``parse`` or :meth:`parse_checked`)
-        and record what it did."""
+        and record what it did; ``env`` replaces :meth:`env`'s variables."""
         limits = limits_for(config, memory=self.limit_memory)
         try:
             # The version is asked alongside the run: some tools take seconds to start.
             version, result = await asyncio.gather(
                 self.version(runner),
-                runner.run(argv, cwd=workdir, limits=limits, env=self.env(workdir)),
+                runner.run(
+                    argv, cwd=workdir, limits=limits, env=self.env(workdir) if env is None else env
+                ),
             )
         except ToolMissing as exc:
             return self._result("skipped", paths, reason=str(exc), argv=argv)

@@ -277,3 +277,33 @@ async def test_eslint_reviews_typescript_with_our_parser(workdir: Path) -> None:
     assert ("src/run.ts", 11, "no-self-compare") in rules
     # overloads, an interface and a generic arrow parse, and raise nothing else
     assert {f.rule_id for f in findings} == {"no-eval", "no-self-compare"}
+
+
+class _EnvRecorder(SubprocessRunner):
+    """The real runner, remembering the extra environment of each run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.envs: list[dict[str, str]] = []
+
+    async def run(self, argv, *, cwd, limits, env=None):  # type: ignore[no-untyped-def]
+        self.envs.append(dict(env or {}))
+        return await super().run(argv, cwd=cwd, limits=limits, env=env)
+
+
+async def test_eslint_loads_the_typescript_parser_only_for_typescript(workdir: Path) -> None:
+    _require("eslint", "npm install eslint@9")
+    if EslintAnalyzer().ts_parser() is None:
+        pytest.fail("@typescript-eslint/parser is not beside eslint (./dev test installs it)")
+    js, ts = added_file("src/run.js", JS_BAD, "javascript"), added_file("src/t.ts", TS_BAD)
+    materialize([js, ts], workdir, content=neutralize_added_suppressions)
+    found = {}
+    for batch in ([js], [js, ts]):
+        runner = _EnvRecorder()
+        result = await EslintAnalyzer().analyze(batch, workdir, runner, CONFIG)
+        assert result.run.status == "ok", result.run.reason
+        eslint_env = runner.envs[-1]
+        assert ("REVIEW_BOT_TS_PARSER" in eslint_env) is (len(batch) == 2)
+        found[len(batch)] = {f for f in result.findings if f.path == "src/run.js"}
+    assert found[1]
+    assert found[1] == found[2]  # the JavaScript findings do not depend on it
