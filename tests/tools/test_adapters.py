@@ -307,3 +307,26 @@ async def test_eslint_loads_the_typescript_parser_only_for_typescript(workdir: P
         found[len(batch)] = {f for f in result.findings if f.path == "src/run.js"}
     assert found[1]
     assert found[1] == found[2]  # the JavaScript findings do not depend on it
+
+
+async def test_secrets_in_process_match_the_detect_secrets_cli(workdir: Path) -> None:
+    """The in-process scan gives the CLI's findings, file for file (ours added to both)."""
+    semgrep_data = Path(__file__).parents[1] / "data" / "semgrep-rules"
+    files = [added_file(p.name, p.read_text(encoding="utf-8")) for p in semgrep_data.iterdir()]
+    files += [
+        added_file("deploy/creds.ini", f"[default]\naws_access_key_id = {AWS_KEY}\n"),
+        added_file("app/settings.py", f'GITHUB_TOKEN = "{GH_TOKEN}"\npassword = "hunter2xyz"\n'),
+        added_file(".env", "STRIPE_KEY=sk_live_51Habcdefghijklmnopqrstuv\n"),
+        added_file("web/app.js", 'const key = "AKIAQ7R2XK5N4HJD3WTY";\n'),
+    ]
+    materialize(files, workdir, content=neutralize_added_suppressions)
+    found = {}
+    for in_process in (True, False):
+        result = await SecretsAnalyzer(in_process=in_process).analyze(
+            files, workdir, SubprocessRunner(), CONFIG
+        )
+        assert result.run.status == "ok", result.run.reason
+        assert ("in process" in result.run.argv[0]) is in_process
+        found[in_process] = sorted(f.model_dump_json() for f in result.findings)
+    assert len(found[True]) >= 5
+    assert found[True] == found[False]
