@@ -8,7 +8,8 @@ directory so neither shadows the other. Printed:
 
 - the bundled example (``review --example --tools-only``), median of ``--repeat`` runs;
 - a real 20-file change: the newest commit range of ``--repo`` whose diff touches 20 files;
-- warm / cold at 50 files: the same 50-file change reviewed again with the cache kept;
+- warm / cold at 50 files: the same 50-file change reviewed again with the cache kept, by a
+  new CLI process (the start-up is paid again) and within one process (a worker's view);
 - ``review-bot --help``: wall and CPU seconds;
 - the time to build a change that adds a 100 MB file (it is skipped as oversized), killed
   after ``--big-timeout`` seconds.
@@ -47,11 +48,43 @@ print(json.dumps({"code": code, "cpu": cpu}), file=sys.stderr)
 BIG_PROBE = """\
 import json, sys, time
 from pathlib import Path
-start = time.perf_counter()
 from review_bot.change import from_git
+start = time.perf_counter()
 change = from_git(Path(sys.argv[1]), "main")
 reasons = [s.reason for s in change.skipped]
 print(json.dumps({"wall": time.perf_counter() - start, "skipped": reasons}), file=sys.stderr)
+"""
+
+
+# a worker's view: one process reviews the 50 files cold, then again warm (its cache kept)
+WARM_PROBE = """\
+import asyncio, json, resource, sys
+from pathlib import Path
+from review_bot.change import from_git
+from review_bot.compose import Runtime
+from review_bot.config.settings import load_settings
+
+def cpu():
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+async def main():
+    settings = load_settings(tools_only=True)
+    runtime = Runtime.from_settings(settings)
+    try:
+        change = from_git(Path(sys.argv[1]), "main")
+        times = []
+        for _ in range(2):
+            start = cpu()
+            review = await runtime.review(change, settings.review)
+            times.append(cpu() - start)
+    finally:
+        await runtime.aclose()
+    print(json.dumps({"cold": times[0], "warm": times[1], "findings": len(review.findings)}),
+          file=sys.stderr)
+
+asyncio.run(main())
 """
 
 
@@ -100,16 +133,27 @@ def _git(repo: Path, *args: str) -> str:
     ).stdout
 
 
-def twenty_file_range(repo: Path, want: int = 20) -> tuple[Path, str, int]:
-    """A local clone of ``repo`` and the base of its newest range touching ``want`` files."""
+def twenty_file_range(repo: Path, want: int = 20) -> tuple[Path, str, str, int]:
+    """A local clone of ``repo`` and its newest range ``base..head`` (up to 10 commits)
+    whose diff touches ``want`` files (the closest count within 5 if none does)."""
     clone = Path(tempfile.mkdtemp(prefix="bench-speed-repo-"))
     subprocess.run(["git", "clone", "-q", "--local", str(repo), str(clone)], check=True)
-    for back in range(1, 200):
-        base = f"HEAD~{back}"
-        names = _git(clone, "diff", "--name-only", base, "HEAD").split()
-        if len(names) >= want:
-            return clone, _git(clone, "rev-parse", base).strip(), len(names)
-    raise SystemExit(f"no range of {repo} touches {want} files")
+    commits = _git(clone, "rev-list", "--first-parent", "-n", "150", "HEAD").split()
+    best: tuple[int, str, str, int] | None = None
+    for i, head in enumerate(commits):
+        for base in commits[i + 1 : i + 11]:
+            count = len(_git(clone, "diff", "--name-only", base, head).split())
+            if best is None or abs(count - want) < best[0]:
+                best = (abs(count - want), base, head, count)
+            if count >= want:
+                break
+        if best is not None and best[0] == 0:
+            break
+    if best is None or best[0] > 5:
+        raise SystemExit(f"no range of {repo} touches about {want} files")
+    _, base, head, count = best
+    _git(clone, "checkout", "-q", head)
+    return clone, base, head, count
 
 
 def fifty_file_repo() -> Path:
@@ -168,6 +212,25 @@ def big_skip(source: Path, repo: Path, timeout: float) -> str:
     return f"{data['wall']:.2f} s ({'; '.join(data['skipped'])})"
 
 
+def in_process_warm(source: Path, repo: Path) -> dict[str, float]:
+    """Cold and warm review of ``repo``'s change in one process (a worker's view)."""
+    with tempfile.TemporaryDirectory(prefix="bench-speed-warm-") as tmp:
+        proc = subprocess.run(
+            [sys.executable, "-c", WARM_PROBE, str(repo)],
+            env=_env(source, Path(tmp)),
+            cwd=tmp,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+            check=False,
+        )
+    try:
+        found: dict[str, float] = json.loads(proc.stderr.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise SystemExit(f"{source}: in-process warm run failed:\n{proc.stderr[-2000:]}") from None
+    return found
+
+
 def median(source: Path, args: list[str], repeat: int, key: str = "cpu") -> float:
     return statistics.median(measure(source, args)[key] for _ in range(repeat))
 
@@ -194,10 +257,10 @@ def main() -> None:
     example = {k: median(v, [*tools, "--example"], opts.repeat) for k, v in sides.items()}
     _row(f"example, median of {opts.repeat}", example["before"], example["after"])
 
-    clone, base, count = twenty_file_range(opts.repo)
+    clone, base, head, count = twenty_file_range(opts.repo)
     real = [*tools, str(clone), "--base", base]
     twenty = {k: median(v, real, max(1, opts.repeat // 2)) for k, v in sides.items()}
-    _row(f"real change: {count} files ({base[:10]}..HEAD)", twenty["before"], twenty["after"])
+    _row(f"real change: {count} files ({base[:7]}..{head[:7]})", twenty["before"], twenty["after"])
     shutil.rmtree(clone, ignore_errors=True)
 
     repo = fifty_file_repo()
@@ -209,8 +272,12 @@ def main() -> None:
             warm = measure(source, fifty, state=Path(state))["cpu"]
         ratios[side] = (cold, warm)
     for side, (cold, warm) in ratios.items():
-        print(f"50 files {side}: cold {cold:.2f} CPU-s, warm {warm:.2f} CPU-s, "
+        print(f"50 files, CLI, {side}: cold {cold:.2f} CPU-s, warm {warm:.2f} CPU-s, "
               f"warm/cold {warm / cold:.1%}")  # fmt: skip
+    for side, source in sides.items():
+        got = in_process_warm(source, repo)
+        print(f"50 files, one process, {side}: cold {got['cold']:.2f} CPU-s, warm "
+              f"{got['warm']:.2f} CPU-s, warm/cold {got['warm'] / got['cold']:.1%}")  # fmt: skip
     shutil.rmtree(repo, ignore_errors=True)
 
     helps = {k: [measure(v, ["--help"]) for _ in range(opts.repeat)] for k, v in sides.items()}
