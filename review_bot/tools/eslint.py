@@ -56,6 +56,24 @@ def _package_json(package: Path) -> bytes | None:
         return None
 
 
+def _installed_version(eslint: str) -> str | None:
+    """The version in the ``package.json`` of the eslint package ``eslint`` runs from
+    (``node_modules/eslint/bin/eslint.js``): what ``eslint --version`` prints, without the
+    0.3 CPU-s of starting node. None when that is not how it is installed."""
+    script = Path(eslint).resolve()
+    if script.name != "eslint.js" or script.parent.name != "bin":
+        return None
+    raw = _package_json(script.parents[1])
+    try:
+        meta = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    if not isinstance(meta, dict) or meta.get("name") != "eslint":
+        return None
+    version = meta.get("version")
+    return version if isinstance(version, str) and version else None
+
+
 @functools.cache
 def _parser_beside(eslint: str) -> Path | None:
     """``@typescript-eslint/parser``'s entry point next to the eslint at ``eslint``.
@@ -137,6 +155,12 @@ class EslintAnalyzer(CommandAnalyzer):
         parser = self.ts_parser()
         env = {} if found is None else plugin_env(found[0])
         return env if parser is None else {**env, "REVIEW_BOT_TS_PARSER": str(parser)}
+
+    async def version(self, runner: ProcessRunner) -> str | None:
+        """From eslint's ``package.json`` when it is there, else ``eslint --version``."""
+        found = self.executable()
+        known = None if found is None else _installed_version(found[0])
+        return known if known is not None else await super().version(runner)
 
     async def analyze(
         self,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
-from tools_helpers import added_file, modified_file
+from tools_helpers import ScriptedRunner, added_file, modified_file
 
 from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
@@ -330,3 +332,14 @@ async def test_secrets_in_process_match_the_detect_secrets_cli(workdir: Path) ->
         found[in_process] = sorted(f.model_dump_json() for f in result.findings)
     assert len(found[True]) >= 5
     assert found[True] == found[False]
+
+
+def test_eslint_version_is_read_as_eslint_prints_it() -> None:
+    _require("eslint", "npm install eslint@9")
+    analyzer = EslintAnalyzer()
+    printed = subprocess.run(
+        [*(analyzer.executable() or []), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    runner = ScriptedRunner("")  # a version asked of a process would be "" here
+    assert asyncio.run(analyzer.version(runner)) == printed.strip().lstrip("v")
+    assert runner.calls == []
