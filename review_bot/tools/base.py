@@ -161,6 +161,12 @@ def _adapter_source(adapter_module: str) -> bytes:
     return b"\0".join(sorted(parts))
 
 
+@functools.cache
+def _distribution_version(distribution: str) -> str:
+    """An installed distribution's version, read once per process (it parses metadata)."""
+    return importlib.metadata.version(distribution)
+
+
 def _tail(text: str) -> str:
     text = text.strip()
     return text if len(text) <= _STDERR_TAIL else "..." + text[-_STDERR_TAIL:]
@@ -302,7 +308,7 @@ class CommandAnalyzer:
             return None
         if self.distribution and self.installed_here():
             with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-                return importlib.metadata.version(self.distribution)
+                return _distribution_version(self.distribution)
         argv = (*prefix, *self.version_args())
         key = (type(runner).__qualname__, argv)
         if key not in _VERSIONS:
