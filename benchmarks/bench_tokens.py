@@ -3,9 +3,10 @@
 A 20-file Python change (each file modified in two places) is reviewed through
 ``compose.Runtime.review`` (the CLI's composition: ruff as the one analyzer, the completion
 cache on a fresh local store) against the fake server of ``tests/fakes`` on loopback. The
-simulated model answers like the agents would: the reviewer reads a few lines of one file
-with ``read_file_lines`` before answering, the security agent answers at once (one finding,
-triaging every tool finding it was shown), the coder patches nothing. The server counts the
+simulated model answers like the agents would, in two scenarios: *reads* (the reviewer reads
+a few lines of one file with ``read_file_lines`` before answering, as the issue measured) and
+*direct* (every agent answers at once). The security agent gives one finding and triages
+every tool finding it was shown; the coder patches nothing. The server counts the
 tokens of every request it receives (messages, tool schemas and response_format, tiktoken),
 so what the completion cache serves costs nothing.
 
@@ -123,7 +124,8 @@ def _prompt_tokens(body: dict[str, Any]) -> int:
 class _Model:
     """The simulated agents; counts the prompt tokens of every request it answers."""
 
-    def __init__(self) -> None:
+    def __init__(self, reads: bool) -> None:
+        self.reads = reads
         self.prompt_tokens = 0
         self.requests = 0
         self._lock = threading.Lock()
@@ -140,7 +142,8 @@ class _Model:
         path = user.split("<<<DATA ", 1)[1].split("[", 1)[1].split(" lines", 1)[0]
         if "*coder*" in system:
             return Reply(json.dumps({"patches": []}), prompt_tokens=tokens)
-        if "*reviewer*" in system and not any(m["role"] == "tool" for m in messages):
+        first = not any(m["role"] == "tool" for m in messages)
+        if self.reads and "*reviewer*" in system and first:
             call = {
                 "id": "call_1",
                 "type": "function",
@@ -167,8 +170,8 @@ class _Model:
         return Reply(json.dumps(answer), prompt_tokens=tokens)
 
 
-async def _measure(files: int) -> dict[str, float]:
-    model = _Model()
+async def _measure(files: int, reads: bool) -> dict[str, float]:
+    model = _Model(reads)
     with FakeOpenAIServer(default=model) as server, tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             model=ModelConfig(model=MODEL, base_url=server.base_url, api_key="sk-bench"),
@@ -203,7 +206,7 @@ async def _measure(files: int) -> dict[str, float]:
 
 def _print(label: str, figures: dict[str, float]) -> None:
     print(
-        f"{label:>6}: diff {figures['diff_tokens']:.0f} tokens, prompts "
+        f"{label:>14}: diff {figures['diff_tokens']:.0f} tokens, prompts "
         f"{figures['prompt_tokens']:.0f} tokens in {figures['calls']:.0f} calls = "
         f"{figures['ratio']:.2f}x the diff (goal <= 3x); incremental re-review "
         f"{figures['incremental_tokens']:.0f} tokens in {figures['incremental_calls']:.0f} calls "
@@ -219,6 +222,7 @@ def main() -> None:
     parser.add_argument("--compare", type=Path, help="another checkout to measure first")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    before = None
     if args.compare is not None:
         env = {**os.environ, "PYTHONPATH": str(args.compare)}
         proc = subprocess.run(
@@ -230,12 +234,18 @@ def main() -> None:
         )
         if proc.returncode != 0:
             sys.exit(f"the run with PYTHONPATH={args.compare} failed:\n{proc.stderr[-3000:]}")
-        _print("before", json.loads(proc.stdout.splitlines()[-1]))
-    figures = asyncio.run(_measure(args.files))
+        before = json.loads(proc.stdout.splitlines()[-1])
+    figures = {
+        scenario: asyncio.run(_measure(args.files, reads=scenario == "reads"))
+        for scenario in ("reads", "direct")
+    }
     if args.json:
         print(json.dumps(figures))
-    else:
-        _print("after" if args.compare else "now", figures)
+        return
+    for scenario, measured in figures.items():
+        if before is not None:
+            _print(f"before {scenario}", before[scenario])
+        _print(f"{'after' if before else 'now'} {scenario}", measured)
 
 
 if __name__ == "__main__":

@@ -14,11 +14,11 @@ from typing import Protocol
 
 from autogen_core.tools import FunctionTool
 
-from review_bot.agents.tracing import NullTracer, Tracer
 from review_bot.change import ChangeSet, FileChange
 from review_bot.errors import ToolError
 from review_bot.events import EventSink
 from review_bot.findings import Finding
+from review_bot.llm.tracing import NullTracer, Tracer
 from review_bot.prompts import delimit
 from review_bot.tokens import count_tokens, truncate_to_tokens
 

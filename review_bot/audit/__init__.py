@@ -3,14 +3,15 @@
 Layout: ``records`` (record format, hashing), ``stores`` / ``postgres`` (where transcripts
 live), ``writer`` (appending, the EventSink recorder), ``verify`` (the chain check),
 ``recording`` (one recorded review), ``replay`` (offline re-run; the model's answers come
-from ``review_bot.agents.replay_client``), ``view`` / ``render`` (terminal and HTML).
+from ``replay_model``, a model of the seam in our types), ``view`` / ``render`` (terminal and
+HTML).
 """
 
-from review_bot.agents.replay_client import ReplayModelClient
 from review_bot.audit.recording import record_review
 from review_bot.audit.records import GENESIS, Record
 from review_bot.audit.render import render_html, render_terminal
 from review_bot.audit.replay import AgentsFactory, ReplayResult, replay
+from review_bot.audit.replay_model import ReplayModel
 from review_bot.audit.stores import (
     FileStore,
     RawTranscript,
@@ -27,7 +28,7 @@ __all__ = [
     "FileStore",
     "RawTranscript",
     "Record",
-    "ReplayModelClient",
+    "ReplayModel",
     "ReplayResult",
     "TranscriptRecorder",
     "TranscriptStore",

@@ -15,11 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from autogen_core.models import ChatCompletionClient
 from pydantic import BaseModel
 
-from review_bot.agents.client import CompletionCache, ModelPolicy, Redact, ReviewModelClient, direct
+from review_bot.agents.client import ModelClient, ReviewModelClient
 from review_bot.agents.definitions import CODER, REVIEWER, SECURITY, AgentSpec, make_agent
+from review_bot.agents.openai_client import model_info
 from review_bot.agents.schemas import (
     AgentFinding,
     CoderOutput,
@@ -27,8 +27,6 @@ from review_bot.agents.schemas import (
     SecurityOutput,
 )
 from review_bot.agents.tools import ChangeTools, FileAnalyzer, numbered_lines
-from review_bot.agents.tracing import NullTracer, Tracer
-from review_bot.agents.usage import BudgetExhausted, UsageLedger
 from review_bot.change import ChangeSet
 from review_bot.config.model import ModelConfig
 from review_bot.config.models import ReviewConfig
@@ -42,6 +40,15 @@ from review_bot.errors import (
 from review_bot.events import EventSink
 from review_bot.filtering import in_change
 from review_bot.findings import Failure, Finding, Skip, severity_at_least
+from review_bot.llm import (
+    BudgetExhausted,
+    CompletionCache,
+    ModelPolicy,
+    Redact,
+    UsageLedger,
+    direct,
+)
+from review_bot.llm.tracing import NullTracer, Tracer
 from review_bot.orchestration.chunking import Chunk, plan_chunks
 from review_bot.orchestration.fixes import check_fix
 from review_bot.orchestration.state import ReviewState as _Review
@@ -60,8 +67,9 @@ from review_bot.tokens import count_tokens
 __all__ = ["ClientFactory", "ConversationManager", "ToolFindings"]
 
 T = TypeVar("T", bound=BaseModel)
-ClientFactory = Callable[[str], ChatCompletionClient]
-"""Makes a NEW inner model client for one agent turn, given the role."""
+ClientFactory = Callable[[str], ModelClient]
+"""Makes a NEW provider for one agent turn, given the role: an AutoGen client (never shared)
+or a model of ours (replay's transcript model, which may serve every turn)."""
 
 _FIX_CONTEXT = 8
 _FIX_MIN_CONFIDENCE = 0.5
@@ -304,6 +312,8 @@ class ConversationManager:
             labels={"chunk": label},
             cache_scope=self._cache_scope(spec),
             output_schema=schema if self._model.model_info.structured_output else None,
+            model_info=model_info(self._model),
+            context_window=self._model.model_info.context_window,
         )
         state.turns.structured += int(self._model.model_info.structured_output)
         tools = (
