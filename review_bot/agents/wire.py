@@ -20,9 +20,27 @@ __all__ = ["RUNTIME_PACKAGES", "OneShotClient", "tool_schemas"]
 RUNTIME_PACKAGES = ("autogen-agentchat", "autogen-core", "autogen-ext", "openai")
 
 
+def _compact(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A tool schema without what repeats its parameters' names (``title``, and a
+    ``description`` that is only the name): sent with every call, so every token counts."""
+    out = dict(schema)
+    parameters = out.get("parameters")
+    if isinstance(parameters, Mapping) and isinstance(parameters.get("properties"), Mapping):
+        properties = {
+            name: {
+                k: v
+                for k, v in spec.items()
+                if k != "title" and not (k == "description" and v == name)
+            }
+            for name, spec in parameters["properties"].items()
+        }
+        out["parameters"] = {**parameters, "properties": properties}
+    return out
+
+
 def tool_schemas(tools: Sequence[Tool | ToolSchema]) -> list[dict[str, Any]]:
-    """The JSON schemas of the tools offered to the model."""
-    return [dict(t.schema) if isinstance(t, Tool) else dict(t) for t in tools]
+    """The JSON schemas of the tools offered to the model (compacted, see :func:`_compact`)."""
+    return [_compact(t.schema if isinstance(t, Tool) else t) for t in tools]
 
 
 class OneShotClient(ChatCompletionClient):

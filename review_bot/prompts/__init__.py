@@ -136,6 +136,29 @@ def _excerpt(excerpt: Excerpt) -> str:
     return delimit(excerpt.body, label)
 
 
+def _file_excerpts(excerpts: Sequence[Excerpt]) -> list[str]:
+    """The excerpts, one data block per run of excerpts of the same file (a ``…`` line
+    between ranges): one fence and one label per file, not per range."""
+    groups: list[list[Excerpt]] = []
+    for excerpt in excerpts:
+        if groups and groups[-1][0].path == excerpt.path:
+            groups[-1].append(excerpt)
+        else:
+            groups.append([excerpt])
+    blocks = []
+    for group in groups:
+        if len(group) == 1:
+            blocks.append(_excerpt(group[0]))
+            continue
+        first = group[0]
+        ranges = ", ".join(f"{e.first_line}-{e.last_line}" for e in group)
+        label = f"{first.path} lines {ranges}"
+        if first.language:
+            label += f" ({first.language})"
+        blocks.append(delimit("\n…\n".join(e.body for e in group), label))
+    return blocks
+
+
 def _tool_finding(ref: ToolFindingRef) -> str:
     where = f"{ref.path}:{ref.line}" + (f"-{ref.end_line}" if ref.end_line != ref.line else "")
     # one line per finding: a message cannot start a line that looks like another finding
@@ -166,7 +189,7 @@ def review_prompt(
         else "(none)"
     )
     text = Template(_template("chunk.md")).substitute(
-        excerpts="\n\n".join(_excerpt(e) for e in excerpts),
+        excerpts="\n\n".join(_file_excerpts(excerpts)),
         tool_findings=listed,
     )
     if instructions:

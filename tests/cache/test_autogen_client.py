@@ -136,3 +136,22 @@ async def test_model_name_and_parameters_separate_entries(server: FakeOpenAIServ
     await client.create(MESSAGES)
     assert server.completion_count == 4
     await client.close()
+
+
+def test_entries_stored_before_the_model_seam_still_read() -> None:
+    from autogen_core import FunctionCall
+    from autogen_core.models import CreateResult, RequestUsage
+
+    from review_bot.cache.completions import ModelResponseCodec
+    from review_bot.llm import ToolCall
+
+    old = CreateResult(
+        finish_reason="function_calls",
+        content=[FunctionCall(id="c1", name="read_file_lines", arguments="{}")],
+        usage=RequestUsage(prompt_tokens=9, completion_tokens=2),
+        cached=False,
+    )
+    read = ModelResponseCodec().decode(old.model_dump_json().encode())
+    assert read.content == [ToolCall(id="c1", name="read_file_lines", arguments="{}")]
+    assert (read.usage.prompt_tokens, read.usage.completion_tokens) == (9, 2)
+    assert read.finish_reason == "function_calls"

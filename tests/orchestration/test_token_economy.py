@@ -181,3 +181,16 @@ async def test_each_tool_round_adds_a_bounded_number_of_tokens() -> None:
     growth = [b - a for a, b in itertools.pairwise(sizes)]
     # JSON escaping costs a little over the answer itself; never a whole file per round
     assert all(0 < g <= 2 * MAX_ANSWER_TOKENS for g in growth), growth
+
+
+def test_a_files_excerpts_share_one_data_fence() -> None:
+    from review_bot.prompts import Excerpt, review_prompt
+
+    parts = [
+        Excerpt("a.py", "python", 1, 2, "1 + x = 1\n2   y = 2"),
+        Excerpt("a.py", "python", 40, 40, "40 + z = 3"),
+        Excerpt("b.py", "python", 5, 5, "5 + w = 4"),
+    ]
+    text = review_prompt("reviewer", parts, []).text
+    assert text.count("<<<DATA ") == 2
+    assert "[a.py lines 1-2, 40-40 (python)]\n1 + x = 1\n2   y = 2\n…\n40 + z = 3\n<<<END" in text
