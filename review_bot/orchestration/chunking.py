@@ -6,14 +6,16 @@ excerpts of one file are merged. An excerpt too large for one chunk is retried w
 context, then split into line ranges; only what cannot fit at all (a single line over budget)
 or has no new side (a deleted file) becomes a ``Skip(kind="hunk")`` with the reason.
 
-**Where a chunk ends depends on the files themselves** (content-defined, like rsync's
-rolling-hash chunking): files are taken in path order, and a chunk closes after a file once
-the chunk holds ``target`` tokens, or half that when the file's path is an *anchor* (a hash
-of the path, one in :data:`_ANCHOR_ONE_IN`). Nothing global (the file count, a chunk's
-number among all chunks) decides a boundary or reaches a prompt. So editing one file can only
-move the boundaries of its own chunk and of the chunks up to the next boundary that lands
-where it did before; every other chunk keeps its files, its excerpts and so its prompts byte
-for byte, and the completion cache answers them for free on a re-review.
+**Where a chunk ends depends on the files themselves** (content-defined, like rsync's and
+FastCDC's chunking): files are taken in path order, and a chunk closes after an *anchor* file
+(one whose path hashes to one in :data:`_ANCHOR_ONE_IN`) once it holds half of ``target``
+tokens, or after any file once it holds twice ``target`` (or when the next file would not fit
+the budget). Chunks hold about ``target`` tokens on average. Nothing global (the file count, a
+chunk's number among all chunks) decides a boundary or reaches a prompt. So editing one file
+moves at most the boundary of its own chunk and, when it grew past a size limit, of the chunks
+up to the next anchor, where the boundaries are where they were; every other chunk keeps its
+files, its excerpts and so its prompts byte for byte, and the completion cache answers them
+for free on a re-review.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ __all__ = ["DEFAULT_CONTEXT_LINES", "DEFAULT_TARGET_TOKENS", "Chunk", "plan_chun
 
 DEFAULT_CONTEXT_LINES = 3
 DEFAULT_TARGET_TOKENS = 1_000
-_ANCHOR_ONE_IN = 3
+_ANCHOR_ONE_IN = 2
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,8 @@ class _Packer:
 
     def __init__(self, budget: int, target: int) -> None:
         self.budget = budget
-        self.target = min(target, budget)
+        self.least = min(target // 2, budget)
+        self.most = min(2 * target, budget)
         self.chunks: list[Chunk] = []
         self._current: list[Excerpt] = []
         self._used = 0
@@ -190,7 +193,7 @@ class _Packer:
                 self.close()
             self._current.append(excerpt)
             self._used += piece
-        if self._used >= self.target or (self._used >= self.target // 2 and _anchor(path)):
+        if self._used >= self.most or (self._used >= self.least and _anchor(path)):
             self.close()
 
 

@@ -194,3 +194,20 @@ def test_a_files_excerpts_share_one_data_fence() -> None:
     text = review_prompt("reviewer", parts, []).text
     assert text.count("<<<DATA ") == 2
     assert "[a.py lines 1-2, 40-40 (python)]\n1 + x = 1\n2   y = 2\n…\n40 + z = 3\n<<<END" in text
+
+
+def test_a_file_that_grows_moves_only_the_boundaries_up_to_the_next_anchor() -> None:
+    before = {f"pkg/m{i:02d}.py": _module(i, 0) for i in range(20)}
+    after = {f"pkg/m{i:02d}.py": _module(i, 1) for i in range(20)}
+    grown = dict(after)
+    grown["pkg/m10.py"] += "".join(f"extra_{n} = os.getcwd()\n" for n in range(40))
+    chunks, _ = plan_chunks(change_mod.from_files(before, after), 12_000, target=600)
+    moved, _ = plan_chunks(change_mod.from_files(before, grown), 12_000, target=600)
+    gone = [c.paths for c in chunks if c not in moved]
+    new = [c.paths for c in moved if c not in chunks]
+    assert any("pkg/m10.py" in paths for paths in new)
+    assert len(new) <= 3  # its own chunk and what it pushed along, up to the next anchor
+    # everything it did not reach is exactly as before, on both sides of it
+    kept = [c for c in chunks if c in moved]
+    assert len(kept) == len(chunks) - len(gone)
+    assert len(kept) >= len(chunks) - 3
