@@ -1,19 +1,20 @@
-"""The agents: reviewer, security and coder as configuration, their tools, their model door."""
+"""The agents: reviewer, security and coder as configuration, their tools, and the agent
+runtime's (AutoGen's) side of the model seam (``review_bot.llm``)."""
 
 from typing import TYPE_CHECKING
 
 from review_bot._lazy import lazy_package
 
 if TYPE_CHECKING:
-    from review_bot.agents.client import CompletionCache, ModelPolicy, ReviewModelClient
+    from review_bot.agents.client import ProviderModel, ReviewModelClient, RuntimeClient
     from review_bot.agents.definitions import AGENTS, CODER, REVIEWER, SECURITY, AgentSpec
     from review_bot.agents.schemas import CoderOutput, ReviewerOutput, SecurityOutput
     from review_bot.agents.tools import ChangeTools, FileAnalyzer
 
 _EXPORTS = {
-    "CompletionCache": "review_bot.agents.client",
-    "ModelPolicy": "review_bot.agents.client",
+    "ProviderModel": "review_bot.agents.client",
     "ReviewModelClient": "review_bot.agents.client",
+    "RuntimeClient": "review_bot.agents.client",
     "AGENTS": "review_bot.agents.definitions",
     "CODER": "review_bot.agents.definitions",
     "REVIEWER": "review_bot.agents.definitions",
@@ -35,10 +36,10 @@ __all__ = [
     "AgentSpec",
     "ChangeTools",
     "CoderOutput",
-    "CompletionCache",
     "FileAnalyzer",
-    "ModelPolicy",
+    "ProviderModel",
     "ReviewModelClient",
     "ReviewerOutput",
+    "RuntimeClient",
     "SecurityOutput",
 ]

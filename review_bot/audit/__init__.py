@@ -3,7 +3,8 @@
 Layout: ``records`` (record format, hashing), ``stores`` / ``postgres`` (where transcripts
 live), ``writer`` (appending, the EventSink recorder), ``verify`` (the chain check),
 ``recording`` (one recorded review), ``replay`` (offline re-run; the model's answers come
-from ``review_bot.agents.replay_client``), ``view`` / ``render`` (terminal and HTML).
+from ``replay_model``, a model of the seam in our types), ``view`` / ``render`` (terminal and
+HTML).
 """
 
 from typing import TYPE_CHECKING
@@ -11,11 +12,11 @@ from typing import TYPE_CHECKING
 from review_bot._lazy import lazy_package
 
 if TYPE_CHECKING:
-    from review_bot.agents.replay_client import ReplayModelClient
     from review_bot.audit.recording import record_review
     from review_bot.audit.records import GENESIS, Record
     from review_bot.audit.render import render_html, render_terminal
     from review_bot.audit.replay import AgentsFactory, ReplayResult, replay
+    from review_bot.audit.replay_model import ReplayModel
     from review_bot.audit.stores import (
         FileStore,
         RawTranscript,
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from review_bot.audit.writer import TranscriptRecorder, TranscriptWriter, new_transcript_id
 
 _EXPORTS = {
-    "ReplayModelClient": "review_bot.agents.replay_client",
     "record_review": "review_bot.audit.recording",
     "GENESIS": "review_bot.audit.records",
     "Record": "review_bot.audit.records",
@@ -36,6 +36,7 @@ _EXPORTS = {
     "AgentsFactory": "review_bot.audit.replay",
     "ReplayResult": "review_bot.audit.replay",
     "replay": "review_bot.audit.replay",
+    "ReplayModel": "review_bot.audit.replay_model",
     "FileStore": "review_bot.audit.stores",
     "RawTranscript": "review_bot.audit.stores",
     "TranscriptStore": "review_bot.audit.stores",
@@ -56,7 +57,7 @@ __all__ = [
     "FileStore",
     "RawTranscript",
     "Record",
-    "ReplayModelClient",
+    "ReplayModel",
     "ReplayResult",
     "TranscriptRecorder",
     "TranscriptStore",
