@@ -3,7 +3,9 @@
 Per chunk, the reviewer and the security agent run concurrently (``asyncio.gather`` over two
 fresh AutoGen agents, each with its own model client); the coder follows for the findings
 worth fixing, and each patch is checked (:mod:`.fixes`) before it becomes a suggestion.
-Chunks run concurrently up to ``max_concurrent_chunks``. A failing agent costs only its own
+Chunks run concurrently up to ``max_concurrent_chunks``; a chunk's fix checks (tool runs) run
+concurrently after it gives its slot back, so the slot bounds model turns only. A failing agent
+costs only its own
 chunk (``Failure(component="agent:<role>")``); a spent budget turns the remaining turns into
 skips. Implements ``review_bot.pipeline.AgentRunner``.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from autogen_core.models import ChatCompletionClient
@@ -22,13 +25,14 @@ from review_bot.agents.definitions import CODER, REVIEWER, SECURITY, AgentSpec, 
 from review_bot.agents.schemas import (
     AgentFinding,
     CoderOutput,
+    Patch,
     ReviewerOutput,
     SecurityOutput,
 )
 from review_bot.agents.tools import ChangeTools, FileAnalyzer, numbered_lines
 from review_bot.agents.tracing import NullTracer, Tracer
 from review_bot.agents.usage import BudgetExhausted, UsageLedger
-from review_bot.change import ChangeSet
+from review_bot.change import ChangeSet, FileChange
 from review_bot.config.model import ModelConfig
 from review_bot.config.models import ReviewConfig
 from review_bot.errors import (
@@ -68,6 +72,16 @@ _PROMPT_OVERHEAD = 300  # tokens of chunk.md's own text and the excerpt labels
 _MIN_EXCERPT_BUDGET = 500
 # failures that say the model cannot be reached now (not that one answer was bad)
 _UNREACHABLE = (ModelUnavailable, RateLimited, DependencyUnavailable)
+
+
+@dataclass(frozen=True)
+class _Fix:
+    """A coder patch waiting for its check."""
+
+    label: str
+    target: Finding
+    patch: Patch
+    file: FileChange
 
 
 class ToolFindings(Protocol):
@@ -161,7 +175,9 @@ class ConversationManager:
 
         async def one(chunk: Chunk) -> None:
             async with gate:
-                await self._chunk(state, chunk, len(chunks), budget // 4)
+                fixes = await self._chunk(state, chunk, len(chunks), budget // 4)
+            # the tools re-run outside the slot: it bounds model turns, not analyzer runs
+            await asyncio.gather(*(self._check(state, fix) for fix in fixes))
 
         with self._tracer.observe(
             "review", "agent", metadata={"files": len(change.files), "chunks": len(chunks)}
@@ -172,7 +188,10 @@ class ConversationManager:
 
     # -- one chunk ---------------------------------------------------------------------------
 
-    async def _chunk(self, state: _Review, chunk: Chunk, total: int, findings_budget: int) -> None:
+    async def _chunk(
+        self, state: _Review, chunk: Chunk, total: int, findings_budget: int
+    ) -> list[_Fix]:
+        """The chunk's turns; returns the coder's patches, still to be checked."""
         label = f"{chunk.label}/{total}"
         refs = self._tool_refs(state, chunk, findings_budget)
         excerpts = list(chunk.excerpts)
@@ -209,8 +228,8 @@ class ConversationManager:
                     "model; the coder would ask the same model",
                 )
             )
-            return
-        await self._fix(state, chunk, label, found, [r.id for r in refs])
+            return []
+        return await self._fix(state, chunk, label, found, [r.id for r in refs])
 
     def _tool_refs(self, state: _Review, chunk: Chunk, budget: int) -> list[ToolFindingRef]:
         refs: list[ToolFindingRef] = []
@@ -319,9 +338,10 @@ class ConversationManager:
 
     async def _fix(
         self, state: _Review, chunk: Chunk, label: str, found: list[Finding], tool_ids: list[str]
-    ) -> None:
+    ) -> list[_Fix]:
+        """The coder's turn for the chunk's findings worth fixing; its patches, unchecked."""
         if self._model.max_fixes_per_chunk == 0:
-            return
+            return []
         candidates: dict[str, Finding] = {}
         for i, f in enumerate(found):
             if severity_at_least(f.severity, "medium"):
@@ -351,30 +371,33 @@ class ConversationManager:
                 )
             )
         if not requests:
-            return
+            return []
         output = await self._turn(state, CODER, label, fix_prompt(requests).text, CoderOutput)
         if output is None:
-            return
-        baselines: dict[str, dict[str, Any]] = {}
+            return []
+        fixes = []
         for patch in output.patches:
             target = chosen.get(patch.finding_id)
             file = state.change.file(patch.path)
-            if target is None or file is None:
-                continue
-            check = await check_fix(
-                target, patch, file, self._analyzer, baselines.setdefault(file.path, {})
-            )
-            state.events.emit(
-                "agent.fix",
-                chunk=label,
-                finding=patch.finding_id,
-                path=patch.path,
-                accepted=check.suggestion is not None,
-                reason=check.reason,
-            )
-            if check.suggestion is not None:
-                key = patch.finding_id if patch.finding_id.startswith("T") else finding_key(target)
-                state.suggestions[key] = check.suggestion
+            if target is not None and file is not None:
+                fixes.append(_Fix(label, target, patch, file))
+        return fixes
+
+    async def _check(self, state: _Review, fix: _Fix) -> None:
+        """Check one patch (:func:`.fixes.check_fix`); a clean one becomes a suggestion."""
+        check = await check_fix(fix.target, fix.patch, fix.file, self._analyzer, state.baselines)
+        state.events.emit(
+            "agent.fix",
+            chunk=fix.label,
+            finding=fix.patch.finding_id,
+            path=fix.patch.path,
+            accepted=check.suggestion is not None,
+            reason=check.reason,
+        )
+        if check.suggestion is not None:
+            ident = fix.patch.finding_id
+            key = ident if ident.startswith("T") else finding_key(fix.target)
+            state.suggestions[key] = check.suggestion
 
     def _result(self, state: _Review) -> AgentPhaseResult:
         return phase_result(state)
