@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from review_bot import change as change_mod
-from review_bot.audit import open_store, record_review
+from review_bot.audit.recording import record_review
 from review_bot.audit.retention import Retention
 from review_bot.audit.signing import Signer
+from review_bot.audit.stores import open_store
 from review_bot.cache import build_cache
 from review_bot.cache.completions import TieredCompletionCache
 from review_bot.cache.store import CacheStats

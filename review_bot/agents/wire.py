@@ -17,8 +17,9 @@ from autogen_core.models import ChatCompletionClient, CreateResult, LLMMessage, 
 from autogen_core.tools import Tool, ToolSchema
 from pydantic import BaseModel
 
+from review_bot.agents._runtime import RUNTIME_PACKAGES
+
 # the agent runtime's distributions, whose versions a transcript records
-RUNTIME_PACKAGES = ("autogen-agentchat", "autogen-core", "autogen-ext", "openai")
 
 __all__ = [
     "REQUEST_FIELDS",

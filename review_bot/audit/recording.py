@@ -29,7 +29,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from review_bot.agents.wire import RUNTIME_PACKAGES
+from review_bot.agents._runtime import RUNTIME_PACKAGES
 from review_bot.audit.records import canonical_json
 from review_bot.audit.signing import Signer
 from review_bot.audit.stores import TranscriptStore

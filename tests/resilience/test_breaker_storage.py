@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 import pybreaker
 import pytest
@@ -47,12 +48,33 @@ def trip(cb: pybreaker.CircuitBreaker, times: int) -> None:
             cb.call(fail)
 
 
+class CountingClient:
+    """A redis client that counts the operations the storage asks of it (each one a round
+    trip to Redis, which the hung server answers only with a timeout)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.operations: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self.inner, name)
+        if not callable(attr):
+            return attr
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.operations.append(name)
+            return attr(*args, **kwargs)
+
+        return counted
+
+
 async def test_a_hung_redis_is_given_up_once_and_the_breaker_still_opens(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     hole = Blackhole()
+    client = CountingClient(sync_redis_client(hole.url, 0.1))
     try:
-        storage = SharedBreakerStorage(sync_redis_client(hole.url, 0.1), "hung", retry_after_s=60)
+        storage = SharedBreakerStorage(client, "hung", retry_after_s=60)  # type: ignore[arg-type]
         cb = breaker(storage)
         with caplog.at_level(logging.WARNING, logger="review_bot.resilience.breaker"):
             trip(cb, 3)  # pybreaker only touches the mirror: nothing here waits for Redis
@@ -62,6 +84,8 @@ async def test_a_hung_redis_is_given_up_once_and_the_breaker_still_opens(
     finally:
         hole.close()
     assert cb.current_state == pybreaker.STATE_OPEN  # counted in memory
+    # one operation reached the hung Redis (its 0.1 s timeout); every later one skipped it
+    assert len(client.operations) == 1, client.operations
     assert not storage.shared
     warnings = [r for r in caplog.records if "kept in process memory" in r.getMessage()]
     assert len(warnings) == 1  # one line per outage, not a traceback per operation
