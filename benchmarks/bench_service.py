@@ -41,7 +41,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# the code under test: --src (the stack's processes and the in-process profile alike)
+SRC = Path(sys.argv[sys.argv.index("--src") + 1] if "--src" in sys.argv else ROOT).resolve()
+sys.path.insert(0, str(SRC))
 
 import httpx  # noqa: E402
 import redis  # noqa: E402
@@ -330,7 +332,7 @@ def main() -> None:
     parser.add_argument("--src", type=Path, default=ROOT, help="the checkout the stack runs")
     parser.add_argument("--profile", type=int, default=8, help="reviews profiled in-process")
     args = parser.parse_args()
-    src = args.src.resolve()
+    src = SRC
     salt = uuid.uuid4().hex[:8]
     prefix = f"review-bot-bench-{salt}:"
     tmp = Path(tempfile.mkdtemp(prefix="bench-service-"))
