@@ -400,7 +400,7 @@ def main() -> None:
             asyncio.run(deliver_all(url, args.reviews, salt))
             wait_until(
                 lambda: len({r["number"] for r in gh.reviews}) >= args.reviews,
-                60 + 30 * args.reviews,
+                120 + 60 * args.reviews,
                 f"{args.reviews} reviews on the fake GitHub (logs in {tmp})",
             )
             elapsed = time.monotonic() - started
