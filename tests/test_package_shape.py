@@ -181,12 +181,12 @@ def test_every_exception_lives_in_the_one_tree() -> None:
 
 
 def test_moved_exceptions_keep_their_old_import_paths() -> None:
-    from review_bot.llm.budget import BudgetExhausted
     from review_bot.github.client import (
         GitHubRateLimited,
         GitHubStatusError,
         GitHubWriteUncertain,
     )
+    from review_bot.llm.budget import BudgetExhausted
     from review_bot.service.runner import JobBusy
 
     assert BudgetExhausted is errors.BudgetExhausted

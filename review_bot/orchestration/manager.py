@@ -3,7 +3,9 @@
 Per chunk, the reviewer and the security agent run concurrently (``asyncio.gather`` over two
 fresh AutoGen agents, each with its own model client); the coder follows for the findings
 worth fixing, and each patch is checked (:mod:`.fixes`) before it becomes a suggestion.
-Chunks run concurrently up to ``max_concurrent_chunks``. A failing agent costs only its own
+Chunks run concurrently up to ``max_concurrent_chunks``; a chunk's fix checks (tool runs) run
+concurrently after it gives its slot back, so the slot bounds model turns only. A failing agent
+costs only its own
 chunk (``Failure(component="agent:<role>")``); a spent budget turns the remaining turns into
 skips. Implements ``review_bot.pipeline.AgentRunner``.
 """
@@ -23,11 +25,12 @@ from review_bot.agents.openai_client import model_info
 from review_bot.agents.schemas import (
     AgentFinding,
     CoderOutput,
+    Patch,
     ReviewerOutput,
     SecurityOutput,
 )
 from review_bot.agents.tools import ChangeTools, FileAnalyzer, numbered_lines
-from review_bot.change import ChangeSet
+from review_bot.change import ChangeSet, FileChange
 from review_bot.config.model import ModelConfig
 from review_bot.config.models import ReviewConfig
 from review_bot.errors import (
@@ -85,6 +88,17 @@ class _Scope:
 
     paths: tuple[str, ...]
     ids: dict[str, str]  # review-wide tool-finding id -> the chunk's name for it
+
+
+@dataclass(frozen=True)
+class _Fix:
+    """A coder patch waiting for its check, and the key its suggestion is stored under."""
+
+    label: str
+    target: Finding
+    patch: Patch
+    file: FileChange
+    key: str
 
 
 class ToolFindings(Protocol):
@@ -178,7 +192,9 @@ class ConversationManager:
 
         async def one(chunk: Chunk) -> None:
             async with gate:
-                await self._chunk(state, chunk, budget // 4)
+                fixes = await self._chunk(state, chunk, budget // 4)
+            # the tools re-run outside the slot: it bounds model turns, not analyzer runs
+            await asyncio.gather(*(self._check(state, fix) for fix in fixes))
 
         with self._tracer.observe(
             "review", "agent", metadata={"files": len(change.files), "chunks": len(chunks)}
@@ -189,7 +205,8 @@ class ConversationManager:
 
     # -- one chunk ---------------------------------------------------------------------------
 
-    async def _chunk(self, state: _Review, chunk: Chunk, findings_budget: int) -> None:
+    async def _chunk(self, state: _Review, chunk: Chunk, findings_budget: int) -> list[_Fix]:
+        """The chunk's turns; returns the coder's patches, still to be checked."""
         label = chunk.label
         refs, local = self._tool_refs(state, chunk, findings_budget)
         scope = _Scope(chunk.paths, {g: ident for ident, g in local.items()})
@@ -225,8 +242,8 @@ class ConversationManager:
                     "model; the coder would ask the same model",
                 )
             )
-            return
-        await self._fix(state, chunk, label, found, local)
+            return []
+        return await self._fix(state, chunk, label, found, local)
 
     def _tool_refs(
         self, state: _Review, chunk: Chunk, budget: int
@@ -359,9 +376,10 @@ class ConversationManager:
         label: str,
         found: list[Finding],
         local: dict[str, str],
-    ) -> None:
+    ) -> list[_Fix]:
+        """The coder's turn for the chunk's findings worth fixing; its patches, unchecked."""
         if self._model.max_fixes_per_chunk == 0:
-            return
+            return []
         candidates: dict[str, Finding] = {}
         for i, f in enumerate(found):
             if severity_at_least(f.severity, "medium"):
@@ -391,30 +409,32 @@ class ConversationManager:
                 )
             )
         if not requests:
-            return
+            return []
         output = await self._turn(state, CODER, label, fix_prompt(requests).text, CoderOutput)
         if output is None:
-            return
-        baselines: dict[str, dict[str, Any]] = {}
+            return []
+        fixes: list[_Fix] = []
         for patch in output.patches:
             target = chosen.get(patch.finding_id)
             file = state.change.file(patch.path)
-            if target is None or file is None:
-                continue
-            check = await check_fix(
-                target, patch, file, self._analyzer, baselines.setdefault(file.path, {})
-            )
-            state.events.emit(
-                "agent.fix",
-                chunk=label,
-                finding=patch.finding_id,
-                path=patch.path,
-                accepted=check.suggestion is not None,
-                reason=check.reason,
-            )
-            if check.suggestion is not None:
+            if target is not None and file is not None:
                 key = local.get(patch.finding_id) or finding_key(target)
-                state.suggestions[key] = check.suggestion
+                fixes.append(_Fix(label, target, patch, file, key))
+        return fixes
+
+    async def _check(self, state: _Review, fix: _Fix) -> None:
+        """Check one patch (:func:`.fixes.check_fix`); a clean one becomes a suggestion."""
+        check = await check_fix(fix.target, fix.patch, fix.file, self._analyzer, state.baselines)
+        state.events.emit(
+            "agent.fix",
+            chunk=fix.label,
+            finding=fix.patch.finding_id,
+            path=fix.patch.path,
+            accepted=check.suggestion is not None,
+            reason=check.reason,
+        )
+        if check.suggestion is not None:
+            state.suggestions[fix.key] = check.suggestion
 
     def _result(self, state: _Review) -> AgentPhaseResult:
         return phase_result(state)
