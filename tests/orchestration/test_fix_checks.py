@@ -160,12 +160,15 @@ async def test_fix_checks_run_concurrently_and_outside_the_chunk_slot() -> None:
     """One chunk per file, one chunk at a time: the first chunk's check waits for the second
     chunk's, which can only start if the first gave its model slot back."""
     change = from_files(TWO_BEFORE, TWO_AFTER)
-    fix = {"patches": [_patch("T1", "a.py"), _patch("T2", "b.py")]}  # each chunk keeps its own
+    # tool-finding ids are the chunk's own: each chunk's coder patches its file's T1
     clients = ScriptedClients(
         {
             "reviewer": [[text({"findings": []})]],
             "security": [[text({"findings": [], "triage": []})]],
-            "coder": [[text(fix)]],
+            "coder": [
+                [text({"patches": [_patch("T1", "a.py")]})],
+                [text({"patches": [_patch("T1", "b.py")]})],
+            ],
         }
     )
     model = ModelConfig(model="fake-model", chunk_token_budget=4_000, max_concurrent_chunks=1)
