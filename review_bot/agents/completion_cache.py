@@ -6,11 +6,12 @@ of the agent runtime's answer type, so the cache itself never imports the runtim
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from autogen_core.models import CreateResult
 
 from review_bot.cache.completions import TieredCompletionCache
-from review_bot.cache.store import CacheStats
-from review_bot.cache.tiered import TieredCache
+from review_bot.cache.store import CacheAccess, CacheStats
 
 __all__ = ["CreateResultCodec", "completion_cache"]
 
@@ -32,7 +33,11 @@ class CreateResultCodec:
 
 
 def completion_cache(
-    cache: TieredCache, *, ttl_s: float | None, stats: CacheStats | None = None
+    cache: CacheAccess,
+    *,
+    ttl_s: float | None,
+    stats: CacheStats | None = None,
+    tags: Sequence[str] = (),
 ) -> TieredCompletionCache[CreateResult]:
-    """The agents' completion cache over ``cache``."""
-    return TieredCompletionCache(cache, CreateResultCodec(), ttl_s=ttl_s, stats=stats)
+    """The agents' completion cache over ``cache`` (``tags`` on every entry, e.g. the repo's)."""
+    return TieredCompletionCache(cache, CreateResultCodec(), ttl_s=ttl_s, stats=stats, tags=tags)

@@ -162,6 +162,7 @@ async def record_review(
     fsync_on: Sequence[str] | None = None,
     bind_analyzer_call: Callable[[AnalyzerCall], None] | None = None,
     signer: Signer | None = None,
+    owner: Mapping[str, str] | None = None,
 ) -> Review:
     """Run the review with every event recorded to a new transcript in ``store``.
 
@@ -173,6 +174,8 @@ async def record_review(
     or replay cannot serve them. A review that raises is recorded as ``error`` +
     ``review.failed``, then re-raised. With a ``signer`` the transcript ends with its
     signature either way; the Review's ``transcript_hash`` is the final record's hash.
+    ``owner`` (repo, subject) is kept in ``review.started`` so the transcript can be found
+    and erased by either.
     """
     redactor = redactor or Redactor(remember=True)
     tid = transcript_id or new_transcript_id()
@@ -201,6 +204,8 @@ async def record_review(
         "model_settings": dict(model_settings or {}),
         "transcript": writer.location,
     }
+    if owner:
+        started_extra["owner"] = dict(owner)
     recorder = TranscriptRecorder(
         writer,
         redactor,

@@ -10,12 +10,11 @@ runtime's answer type lives with the runtime (``review_bot.agents.completion_cac
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from review_bot.cache.keys import completion_key, model_tag
-from review_bot.cache.store import CacheStats
-from review_bot.cache.tiered import TieredCache
+from review_bot.cache.store import CacheAccess, CacheStats
 
 __all__ = ["AnswerCodec", "TieredCompletionCache"]
 
@@ -42,13 +41,15 @@ class TieredCompletionCache(Generic[R]):
 
     def __init__(
         self,
-        cache: TieredCache,
+        cache: CacheAccess,
         codec: AnswerCodec[R],
         *,
         ttl_s: float | None,
         stats: CacheStats | None = None,
+        tags: Sequence[str] = (),
     ) -> None:
         self._cache = cache
+        self._tags = tuple(tags)
         self._codec = codec
         self._ttl_s = ttl_s
         self.stats = stats or CacheStats()
@@ -79,7 +80,8 @@ class TieredCompletionCache(Generic[R]):
             called = True
             return self._codec.encode(await create())
 
-        tags = (model_tag(str(request.get("provider", "")), str(request.get("model", ""))),)
+        model = model_tag(str(request.get("provider", "")), str(request.get("model", "")))
+        tags = (model, *self._tags)
         raw = await self._cache.get_or_compute(
             key, compute, ttl_s=self._ttl_s, tags=tags, stats=self.stats
         )

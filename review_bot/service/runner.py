@@ -38,7 +38,9 @@ from review_bot.github.pulls import (
 )
 from review_bot.service.jobs import ReviewJob
 from review_bot.service.metrics import ServiceMetrics
+from review_bot.service.observe import reviewing
 from review_bot.service.store import StateStore
+from review_bot.tracing import Tracing
 
 __all__ = ["JobBusy", "JobOutcome", "Reviewer", "RunnerDeps", "job_key", "run_job"]
 
@@ -62,7 +64,8 @@ class RunnerDeps:
     """What a job needs; built once per process and shared by its jobs.
 
     ``events`` receives every review's events (resilience breaker transitions reach the
-    metrics through it).
+    metrics through it). ``tracing``: each job runs in a dequeue span continuing the trace
+    its webhook request started (None: not traced).
     """
 
     config: ServiceConfig
@@ -72,6 +75,7 @@ class RunnerDeps:
     base_config: ReviewConfig
     metrics: ServiceMetrics
     events: EventSink = field(default_factory=NullSink)
+    tracing: Tracing | None = None
 
 
 def job_key(
@@ -92,8 +96,9 @@ def _config_hash(config: ReviewConfig) -> str:
 async def run_job(job: ReviewJob, deps: RunnerDeps) -> JobOutcome:
     """Run ``job``; raises :class:`JobBusy` when it should be retried later."""
     started = time.monotonic()
-    async with deps.github(job.installation_id) as gh:
-        outcome, review = await _run(job, deps, gh)
+    with reviewing(job, deps.tracing):
+        async with deps.github(job.installation_id) as gh:
+            outcome, review = await _run(job, deps, gh)
     deps.metrics.job_finished(outcome, time.monotonic() - started, review.stats if review else None)
     log.info(
         "job %s %s#%s: %s", job.delivery_id, job.repo, job.number, outcome,

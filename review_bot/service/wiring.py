@@ -22,9 +22,12 @@ from review_bot.events import EventSink
 from review_bot.findings import Review
 from review_bot.github.client import GitHubClient, make_auth
 from review_bot.github.pacing import Counter, MemoryCounter, WriteBudget
+from review_bot.ownership import Owner
 from review_bot.pipeline import Services
+from review_bot.service.observe import current_job, job_attributes
 from review_bot.service.runner import Reviewer
 from review_bot.service.store import MemoryStore, RedisStore, StateStore
+from review_bot.tracing import TraceContext
 
 if TYPE_CHECKING:
     from review_bot.compose import Runtime
@@ -90,10 +93,23 @@ def github_factory(
 
 def runtime_reviewer(runtime: Runtime) -> Reviewer:
     """Jobs reviewed by the process's :class:`~review_bot.compose.Runtime` (caching,
-    resilience policies, agents when a model is configured, transcripts)."""
+    resilience policies, agents when a model is configured, transcripts).
+
+    The job being run (:func:`~review_bot.service.observe.current_job`) names the review's
+    owner (repository, requester) and labels its span with the review id.
+    """
 
     async def review(change: ChangeSet, config: ReviewConfig, events: EventSink) -> Review:
-        return await runtime.review(change, config, events=events)
+        job = current_job()
+        if job is None:
+            return await runtime.review(change, config, events=events)
+        return await runtime.review(
+            change,
+            config,
+            events=events,
+            trace=TraceContext(attributes={k: str(v) for k, v in job_attributes(job).items()}),
+            owner=Owner(repo=job.repo, subject=job.requested_by),
+        )
 
     return review
 
