@@ -354,15 +354,18 @@ class Runtime:
         retention = Retention(audit.retention_days or None, audit.max_total_mb or None)
         store = open_store(audit.transcripts, retention)
         key = audit.signing_key()
-        return await record_review(
-            change,
-            config,
-            services,
-            store,
-            redactor=redactor,
-            model_settings=model_settings(model) if agents is not None and model else None,
-            fsync_on=settings.audit.fsync_on,
-            bind_analyzer_call=agents_call.bind,
-            signer=Signer(*key) if key else None,
-            owner=owner.labels() if owner is not None else None,
-        )
+        try:
+            return await record_review(
+                change,
+                config,
+                services,
+                store,
+                redactor=redactor,
+                model_settings=model_settings(model) if agents is not None and model else None,
+                fsync_on=settings.audit.fsync_on,
+                bind_analyzer_call=agents_call.bind,
+                signer=Signer(*key) if key else None,
+                owner=owner.labels() if owner is not None else None,
+            )
+        finally:
+            store.close()  # a PostgreSQL store holds a connection per review

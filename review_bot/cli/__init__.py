@@ -44,7 +44,17 @@ EXIT_PARTIAL = 4
 DISTRIBUTION = "review-bot-orchestrator"
 """The name this project is published under (``review-bot`` on the index is another project)."""
 
-_SUBCOMMANDS = ("review", "baseline", "replay", "audit", "eval", "serve", "worker")
+_SUBCOMMANDS = (
+    "review",
+    "baseline",
+    "replay",
+    "audit",
+    "eval",
+    "serve",
+    "worker",
+    "retention",
+    "erase",
+)
 
 
 def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:

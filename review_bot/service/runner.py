@@ -42,7 +42,15 @@ from review_bot.service.observe import reviewing
 from review_bot.service.store import StateStore
 from review_bot.tracing import Tracing
 
-__all__ = ["JobBusy", "JobOutcome", "Reviewer", "RunnerDeps", "job_key", "run_job"]
+__all__ = [
+    "PR_STATE_TTL_S",
+    "JobBusy",
+    "JobOutcome",
+    "Reviewer",
+    "RunnerDeps",
+    "job_key",
+    "run_job",
+]
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +59,7 @@ Reviewer = Callable[[ChangeSet, ReviewConfig, EventSink], Awaitable[Review]]
 (caching, resilience, agents, transcripts); tests fill the seam with a scripted reviewer."""
 
 JobOutcome = Literal["posted", "already_posted", "skipped", "failed"]
-_PR_STATE_TTL_S = 30 * 24 * 3600
+PR_STATE_TTL_S = 30 * 24 * 3600.0  # the default of [retention] reviews_days
 _SLOT_POLL_S = 1.0
 
 
@@ -65,7 +73,8 @@ class RunnerDeps:
 
     ``events`` receives every review's events (resilience breaker transitions reach the
     metrics through it). ``tracing``: each job runs in a dequeue span continuing the trace
-    its webhook request started (None: not traced).
+    its webhook request started (None: not traced). ``review_ttl_s``: how long a PR's
+    review state (last head, findings) is kept (``[retention] reviews_days``).
     """
 
     config: ServiceConfig
@@ -76,6 +85,7 @@ class RunnerDeps:
     metrics: ServiceMetrics
     events: EventSink = field(default_factory=NullSink)
     tracing: Tracing | None = None
+    review_ttl_s: float = PR_STATE_TTL_S
 
 
 def job_key(
@@ -219,7 +229,7 @@ async def _review_and_post(
         "config_hash": config_hash,
         "findings": [f.model_dump(mode="json") for f in review.findings],
     }
-    await deps.store.put(state_key, json.dumps(state), _PR_STATE_TTL_S)
+    await deps.store.put(state_key, json.dumps(state), deps.review_ttl_s)
     return review if posted else None
 
 

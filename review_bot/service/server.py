@@ -80,6 +80,7 @@ def build_app(
     ``log_access`` is False); ``tracing`` replaces the tracer ``settings.tracing`` asks for.
     """
     config.require_webhook_secret()
+    config = _retained(config, settings)
     tracing = tracing if tracing is not None else build_tracing(settings.tracing)
     metrics = ServiceMetrics()
     store = make_store(config)
@@ -107,6 +108,7 @@ def build_app(
             metrics=metrics,
             events=BreakerMetricsSink(metrics),
             tracing=tracing,
+            review_ttl_s=settings.retention.reviews_s,
         )
 
         async def handle(job: ReviewJob) -> object:
@@ -146,6 +148,16 @@ def build_app(
     return observe_http(app, tracing=tracing, log_access=log_access)
 
 
+def _retained(config: ServiceConfig, settings: Settings) -> ServiceConfig:
+    """Delivery records (dedup keys, posted markers) kept no longer than events are."""
+    ttl = min(config.delivery_ttl_s, max(1, int(settings.retention.events_s)))
+    return (
+        config
+        if ttl == config.delivery_ttl_s
+        else config.model_copy(update={"delivery_ttl_s": ttl})
+    )
+
+
 def _closer(tracing: Tracing) -> Hook:
     async def close() -> None:
         tracing.close()  # after the runtime's close (which may have closed it: then a no-op)
@@ -173,6 +185,7 @@ def build_worker(
 
     Each job runs in a dequeue span continuing the trace its message carries.
     """
+    config = _retained(config, settings)
     if not config.redis_url:
         raise ConfigError("review-bot worker needs REDIS_URL (the Celery broker)")
     config.require_github_credentials()
@@ -196,6 +209,7 @@ def build_worker(
                 metrics=sink_metrics,
                 events=BreakerMetricsSink(sink_metrics),
                 tracing=tracing,
+                review_ttl_s=settings.retention.reviews_s,
             )
             built.append((runner_deps, close))
         return built[0][0]
