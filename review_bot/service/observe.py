@@ -20,6 +20,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from review_bot.logs import PRE_REDACTED
+from review_bot.redaction import Redactor
 from review_bot.service.app import WEBHOOK_PATH, Accept
 from review_bot.service.jobs import ReviewJob
 from review_bot.service.queue import Accepted, JobQueue
@@ -40,6 +42,7 @@ access_log = logging.getLogger(ACCESS_LOGGER)
 
 PROBES = frozenset({"/health", "/ready", "/metrics"})  # polled: logged at DEBUG when fine
 _DELIVERY = re.compile(r"^[A-Za-z0-9-]{1,100}$")
+_METHOD = re.compile(r"^[A-Z]{1,16}$")
 _SECRET_PARAM = re.compile(
     r"token|secret|passw|key|sig|auth|code|session|cookie|credential", re.IGNORECASE
 )
@@ -125,6 +128,7 @@ def reviewing(job: ReviewJob, tracing: Tracing | None) -> Iterator[None]:
 
 def observe_http(app: ASGIApp, *, tracing: Tracing | None, log_access: bool = True) -> ASGIApp:
     """``app`` with a server span and an access-log line per HTTP or WebSocket request."""
+    redactor = Redactor()  # the path and query of each line; repeated ones hit its memo
 
     async def observed(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -145,6 +149,8 @@ def observe_http(app: ASGIApp, *, tracing: Tracing | None, log_access: bool = Tr
             await send(message)
 
         method = scope.get("method", "GET") if scope["type"] == "http" else "WEBSOCKET"
+        if not _METHOD.match(method):
+            method = "OTHER"
         path = scope.get("path", "")
         delivery = _delivery_id(scope)
         with http_span(tracing, method, path, scope.get("headers", ())) as span:
@@ -157,8 +163,8 @@ def observe_http(app: ASGIApp, *, tracing: Tracing | None, log_access: bool = Tr
                     duration_ms = (time.perf_counter() - started) * 1000
                     _log(
                         method,
-                        path,
-                        query=_query(scope),
+                        redactor.redact(path),
+                        query=redactor.redact(_query(scope)),
                         status=status,
                         duration_ms=duration_ms,
                         delivery=delivery,
@@ -193,6 +199,7 @@ def _log(
     if trace_id:
         text += f" trace={trace_id}"
     extra: dict[str, Any] = {
+        PRE_REDACTED: True,  # every field below is validated or redacted already
         "event": "http.access",
         "method": method,
         "path": path,

@@ -121,11 +121,14 @@ async def test_routes_mounted_beside_the_webhook_are_covered_too(stream: io.Stri
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
         assert (await c.get("/v1/reviews/r-17")).status_code == 200
         assert (await c.get("/v1/reviews/boom")).status_code == 503
-    ok, failed = _access_lines(stream)
+        assert (await c.get(f"/v1/reviews/{TOKEN}")).status_code == 200
+    ok, failed, leaky = _access_lines(stream)
+    assert str(leaky["path"]).startswith("/v1/reviews/[REDACTED:github-token:")
+    assert TOKEN not in stream.getvalue()
     assert (ok["path"], ok["status"], ok["level"]) == ("/v1/reviews/r-17", 200, "INFO")
     assert (failed["status"], failed["level"]) == (503, "WARNING")
     names = [s.name for s in exporter.get_finished_spans()]
-    assert names == ["GET /v1/reviews/{review_id}"] * 2
+    assert names == ["GET /v1/reviews/{review_id}"] * 3
     assert exporter.get_finished_spans()[1].status.is_ok is False
 
 
