@@ -78,7 +78,12 @@ def uvicorn_options(host: str, port: int) -> dict[str, object]:
 
 
 def app_from_env() -> ASGIApp:
-    """The app inside a uvicorn worker process (``--workers`` > 1), from the parent's args."""
+    """The app inside a uvicorn worker process (``--workers`` > 1), from the parent's args.
+
+    A worker process is a fresh interpreter: it sets up logging itself, or its lines
+    (access log included) would reach no handler.
+    """
+    configure_logging(LogConfig.from_env(os.environ))
     args = json.loads(os.environ.get(_WORKER_ARGS_ENV, "{}"))
     path = args.get("config")
     return _build(Path(path) if path else None, args.get("reviewer"))

@@ -8,6 +8,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -181,3 +182,29 @@ def test_the_access_log_switch_and_uvicorn_options() -> None:
     options = uvicorn_options("127.0.0.1", 8080)
     assert options["access_log"] is False  # ours replaces it
     assert options["log_config"] is None  # uvicorn's lines go through our handler
+
+
+def test_a_uvicorn_worker_process_sets_up_our_logging(
+    stream: io.StringIO, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``serve --workers N`` children are fresh interpreters: app_from_env configures the
+    log format there too, or the access log would reach no handler."""
+    from review_bot.cli.serve import app_from_env
+
+    for name, value in {
+        "GITHUB_WEBHOOK_SECRET": "s3cret-for-tests",
+        "GITHUB_TOKEN": "t",
+        "GITHUB_BOT_LOGIN": "b[bot]",
+        "REVIEW_BOT_LOG_FORMAT": "json",
+        "REVIEW_BOT_TRANSCRIPTS": "off",
+        "HOME": str(tmp_path),
+        "_REVIEW_BOT_SERVE_ARGS": json.dumps({"reviewer": "tests.service.fake_reviewer:review"}),
+    }.items():
+        monkeypatch.setenv(name, value)
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h.get_name() == "review-bot"]:
+        root.removeHandler(handler)
+    app_from_env()
+    gc.unfreeze()
+    (handler,) = [h for h in root.handlers if h.get_name() == "review-bot"]
+    assert type(handler.formatter).__name__ == "_RedactingJson"

@@ -227,3 +227,28 @@ async def test_the_service_exports_over_otlp_http(
     spans = [s for s in exported_spans(got) if s.name == "GET /health"]  # type: ignore[attr-defined]
     assert len(spans) == 1
     assert spans[0].trace_id.hex() == "0af7651916cd43dd8448eb211c80319c"  # the caller's trace
+
+
+async def test_completion_lookups_are_spans_with_hit_or_miss() -> None:
+    from review_bot.cache.memory import MemoryStore
+    from review_bot.cache.tiered import TieredCache
+    from review_bot.tracing.cache import TracedCache
+
+    exporter = InMemorySpanExporter()
+    tracing = build_tracing(TracingConfig(), exporter=exporter)
+    assert tracing is not None
+    cache = TracedCache(TieredCache(MemoryStore(1 << 20), None), tracing.tracer, lambda: None,
+                        {"review.id": "r-9"})  # fmt: skip
+    computed: list[str] = []
+
+    async def compute() -> bytes:
+        computed.append("model called")
+        return b"answer"
+
+    for _ in range(2):
+        assert await cache.get_or_compute("completion:abc", compute, ttl_s=60) == b"answer"
+    assert computed == ["model called"]
+    first, second = exporter.get_finished_spans()
+    assert (first.attributes["cache.hit"], second.attributes["cache.hit"]) == (False, True)
+    assert {s.attributes["cache.kind"] for s in (first, second)} == {"completion"}
+    assert {s.attributes["review.id"] for s in (first, second)} == {"r-9"}
