@@ -158,8 +158,9 @@ class RedisStore:
             pipe.set(full, seal(value), px=ttl_ms)
             for tag in tags:
                 pipe.sadd(self._tag_key(tag), full)
-                if ttl_ms is not None:
-                    pipe.pexpire(self._tag_key(tag), ttl_ms)
+                if ttl_ms is not None:  # the set lives as long as its longest-lived entry
+                    pipe.pexpire(self._tag_key(tag), ttl_ms, nx=True)
+                    pipe.pexpire(self._tag_key(tag), ttl_ms, gt=True)
             return await pipe.execute()
 
         await self._run("set", write)
