@@ -106,14 +106,15 @@ def _config_hash(config: ReviewConfig) -> str:
 async def run_job(job: ReviewJob, deps: RunnerDeps) -> JobOutcome:
     """Run ``job``; raises :class:`JobBusy` when it should be retried later."""
     started = time.monotonic()
-    with reviewing(job, deps.tracing):
+    with reviewing(job, deps.tracing):  # the job's log line carries its trace id
         async with deps.github(job.installation_id) as gh:
             outcome, review = await _run(job, deps, gh)
-    deps.metrics.job_finished(outcome, time.monotonic() - started, review.stats if review else None)
-    log.info(
-        "job %s %s#%s: %s", job.delivery_id, job.repo, job.number, outcome,
-        extra={"delivery_id": job.delivery_id},
-    )  # fmt: skip
+        stats = review.stats if review else None
+        deps.metrics.job_finished(outcome, time.monotonic() - started, stats)
+        log.info(
+            "job %s %s#%s: %s", job.delivery_id, job.repo, job.number, outcome,
+            extra={"delivery_id": job.delivery_id, "review_id": job.delivery_id},
+        )  # fmt: skip
     return outcome
 
 
