@@ -3,15 +3,18 @@ never KEYS, so a large keyspace is walked without blocking the server)."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import redis
 from redis.exceptions import RedisError
 
 from review_bot.errors import DependencyUnavailable
 
-__all__ = ["cap_ttls", "client", "delete_matching", "drop_tag", "glob_escape"]
+__all__ = ["cap_ttls", "client", "delete_matching", "drop_queued", "drop_tag", "glob_escape"]
 
 _BATCH = 500
 _GLOB = re.compile(r"([*?\[\]\\])")
@@ -90,6 +93,42 @@ def drop_tag(r: redis.Redis, tag_key: str, *, dry_run: bool = False) -> int:
     except RedisError as exc:
         raise _unavailable(exc) from exc
     return existing
+
+
+def _job_of(message: bytes) -> dict[str, Any] | None:
+    """The review job a queued Celery message carries (kombu's envelope, protocol 2)."""
+    try:
+        envelope = json.loads(message)
+        args = json.loads(base64.b64decode(envelope["body"]))[0]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None  # not one of our messages: never touched
+    job = args[0] if isinstance(args, list) and args else None
+    return job if isinstance(job, dict) else None
+
+
+def drop_queued(
+    r: redis.Redis,
+    lists: Sequence[str],
+    match: Callable[[dict[str, Any]], bool],
+    *,
+    dry_run: bool = False,
+) -> int:
+    """Remove the queued jobs ``match`` picks from the broker ``lists``; how many.
+
+    LREM removes the exact message, so a job a worker took meanwhile is simply not found.
+    """
+    dropped = 0
+    try:
+        for name in lists:
+            for message in r.lrange(name, 0, -1):
+                raw: Any = message  # bytes: this client does not decode responses
+                job = _job_of(raw)
+                if job is None or not match(job):
+                    continue
+                dropped += 1 if dry_run else int(r.lrem(name, 1, raw))
+    except RedisError as exc:
+        raise _unavailable(exc) from exc
+    return dropped
 
 
 def _unavailable(exc: RedisError) -> DependencyUnavailable:

@@ -6,6 +6,9 @@ What is attributable, and so erased:
   and its review-slot semaphore. Delivery records, queued-head and posted markers are keyed
   by hashes and hold no data (``queued``, ``1``); they expire with the events' retention.
   Nothing in the service store is keyed by subject.
+* queue: jobs still waiting in the Celery broker's lists for the repository, or ``/review``
+  commands the subject asked for. A job a worker already holds finishes (its results are
+  then in the places above).
 * cache: every entry a review of the repository stored is tagged ``repo:<repo>``. Entries
   are content-addressed, so an entry another repository's review also stored goes too (it
   is recomputed on its next miss). Entries are not tagged by subject: a subject's reviews
@@ -81,23 +84,33 @@ class ErasureReport:
 
 
 def _service_store(places: Places, target: Target, report: ErasureReport) -> None:
-    if target.kind == "subject":
-        report.not_attributable.append("service store: nothing in it is keyed by subject")
-        return
     if places.service_redis is None:
         report.not_attributable.append(
             "service store: in the serve process's memory (no REDIS_URL); restart it to drop it"
         )
         return
+    field = "requested_by" if target.kind == "subject" else "repo"
     r = _redis.client(places.service_redis)
-    prefix = _redis.glob_escape(places.service_prefix)
-    repo = _redis.glob_escape(target.value)
     try:
-        count = _redis.delete_matching(r, f"{prefix}pr:{repo}#*", dry_run=report.dry_run)
-        count += _redis.delete_matching(r, f"{prefix}sem:repo:{repo}", dry_run=report.dry_run)
+        queued = _redis.drop_queued(
+            r, places.queue_lists, lambda job: job.get(field) == target.value,
+            dry_run=report.dry_run,
+        )  # fmt: skip
+        count = 0
+        if target.kind == "repo":
+            prefix = _redis.glob_escape(places.service_prefix)
+            repo = _redis.glob_escape(target.value)
+            count += _redis.delete_matching(r, f"{prefix}pr:{repo}#*", dry_run=report.dry_run)
+            count += _redis.delete_matching(r, f"{prefix}sem:repo:{repo}", dry_run=report.dry_run)
+        else:
+            report.not_attributable.append(
+                "service store: no key is by subject (only queued /review commands name one)"
+            )
     finally:
         r.close()
-    report.erased["service_store"] = count
+    report.erased["queued_jobs"] = queued
+    if target.kind == "repo":
+        report.erased["service_store"] = count
 
 
 def _cache(places: Places, target: Target, report: ErasureReport) -> None:

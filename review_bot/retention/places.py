@@ -9,6 +9,7 @@ from review_bot.cache.local import local_path
 from review_bot.cache.redis_store import redis_key_prefix
 from review_bot.config.service import ServiceConfig
 from review_bot.config.settings import Settings
+from review_bot.service.queue import PRIORITY_STEPS, QUEUE_KEY_SEP
 
 __all__ = ["ERASURE_FILE", "ERASURE_TABLE", "Places", "is_postgres"]
 
@@ -28,6 +29,7 @@ class Places:
     Attributes:
         service_redis / service_prefix: the service store (dedup, PR review state), when it
             is in Redis (the embedded service keeps it in the serve process's memory).
+        queue_lists: the Celery broker's lists of queued jobs (one per priority step).
         cache_redis / cache_prefix: the cache's L2 in Redis.
         cache_local: the local cache's database file (no Redis).
         transcripts: the transcripts' directory or PostgreSQL URL.
@@ -36,6 +38,7 @@ class Places:
 
     service_redis: str | None
     service_prefix: str
+    queue_lists: tuple[str, ...]
     cache_redis: str | None
     cache_prefix: str
     cache_local: Path | None
@@ -53,6 +56,12 @@ class Places:
         return cls(
             service_redis=service.redis_url,
             service_prefix=service.redis_prefix,
+            queue_lists=tuple(
+                f"{service.redis_prefix}{service.celery_queue}{QUEUE_KEY_SEP}{step}"
+                if step
+                else f"{service.redis_prefix}{service.celery_queue}"
+                for step in PRIORITY_STEPS
+            ),
             cache_redis=cache.redis_url,
             cache_prefix=redis_key_prefix(cache),
             cache_local=(

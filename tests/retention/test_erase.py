@@ -3,11 +3,13 @@ stays, and the erasure is recorded in a log that names nobody."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
 import psycopg
 import pytest
+import redis.asyncio as aioredis
 
 from review_bot.audit.postgres import PostgresStore
 from review_bot.audit.stores import FileStore
@@ -19,6 +21,9 @@ from review_bot.errors import InputError
 from review_bot.ownership import Owner
 from review_bot.retention import Places, Target, erase
 from review_bot.retention.log import FileErasureLog, PostgresErasureLog
+from review_bot.service.celery_app import make_celery
+from review_bot.service.jobs import ReviewJob
+from review_bot.service.queue import CeleryQueue
 from review_bot.service.store import RedisStore
 from tests.retention.conftest import POSTGRES, REDIS_URL, Deployment
 
@@ -40,13 +45,30 @@ async def _two_repositories(d: Deployment, settings: Settings) -> tuple[str, str
     acme = await _review(settings, ACME, "import os\n")
     other = await _review(settings, OTHER, "import sys\n")
     store = RedisStore.from_url(REDIS_URL, d.service.redis_prefix)
+    broker = aioredis.Redis.from_url(REDIS_URL)
+    queue = CeleryQueue(make_celery(d.service), broker, queue=d.service.celery_queue,
+                        key_prefix=d.service.redis_prefix)  # fmt: skip
     try:
         await store.put("pr:acme/widgets#7", '{"findings": []}', 3600)
         await store.put("pr:other/gadgets#1", '{"findings": []}', 3600)
         assert await store.acquire_slot("repo:acme/widgets", 2, 60)
+        await queue.enqueue(_job("acme/widgets", "alice", "q-1"))  # a /review by alice
+        await queue.enqueue(_job("other/gadgets", "bob", "q-2"))
     finally:
         await store.aclose()
+        await broker.aclose()
     return acme, other
+
+
+def _job(repo: str, login: str, delivery: str) -> ReviewJob:
+    return ReviewJob(delivery_id=delivery, trigger="command", repo=repo, number=7,
+                     action="review_command", requested_by=login, priority=0)  # fmt: skip
+
+
+def _queued(d: Deployment) -> list[str]:
+    lists = Places.from_settings(d.settings(), d.service).queue_lists
+    return [json.loads(base64.b64decode(json.loads(m)["body"]))[0][0]["delivery_id"]
+            for name in lists for m in d.redis.lrange(name, 0, -1)]  # fmt: skip
 
 
 def _cache_keys(d: Deployment, repo: str) -> set[bytes]:
@@ -65,13 +87,15 @@ async def test_a_repository_is_erased_everywhere_and_the_erasure_recorded(
     places = Places.from_settings(settings, d.service)
 
     dry = erase(places, Target("repo", "acme/widgets"), operator="ops", dry_run=True)
-    assert dry.erased == {"service_store": 2, "cache": len(acme_entries), "transcripts": 1}
+    assert dry.erased == {"queued_jobs": 1, "service_store": 2, "cache": len(acme_entries),
+                          "transcripts": 1}  # fmt: skip
     assert d.redis.exists(*acme_entries) == len(acme_entries)  # nothing went
     assert PostgresErasureLog(places.erasure_log).entries() == []
 
     report = erase(places, Target("repo", "acme/widgets"), operator="ops",
                    reason="GDPR request for acme/widgets")  # fmt: skip
     assert report.erased == dry.erased
+    assert _queued(d) == ["q-2"]
     assert d.redis.exists(*acme_entries) == 0
     assert not d.redis.exists(f"{d.name}:v1:tag:repo:acme/widgets")
     assert d.redis.exists(*other_entries) == len(other_entries)
@@ -103,12 +127,13 @@ async def test_a_subject_is_erased_from_the_transcripts_and_the_gaps_are_named(
     await _two_repositories(d, settings)
     places = Places.from_settings(settings, d.service)
     first = erase(places, Target("subject", "alice"), operator="ops")
-    assert first.erased == {"transcripts": 1}
-    assert any("keyed by subject" in note for note in first.not_attributable)
+    assert first.erased == {"queued_jobs": 1, "transcripts": 1}
+    assert _queued(d) == ["q-2"]  # alice's queued /review went, bob's stays
+    assert any("no key is by subject" in note for note in first.not_attributable)
     assert any(note.startswith("cache:") for note in first.not_attributable)
     assert _cache_keys(d, "acme/widgets")  # the cache names no subject: left as it is
     second = erase(places, Target("subject", "alice"), operator="ops")
-    assert second.erased == {"transcripts": 0}
+    assert second.erased == {"queued_jobs": 0, "transcripts": 0}
     entries = PostgresErasureLog(places.erasure_log).entries()
     assert [e["prev"] for e in entries][1] == entries[0]["hash"]  # chained
 
@@ -149,7 +174,7 @@ def test_the_command_erases_and_prints_what_it_did(
     code = main(["erase", "--repo", "acme/widgets", "--operator", "ops", "--config", str(config)])
     assert code == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["erased"] == {"service_store": 1, "cache": 0, "transcripts": 0}
+    assert out["erased"] == {"queued_jobs": 0, "service_store": 1, "cache": 0, "transcripts": 0}
     assert out["recorded"]
     assert "acme" not in json.dumps(out)
     assert main(["erase", "--repo", "not-a-repo"]) == 2
