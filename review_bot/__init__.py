@@ -15,8 +15,7 @@ With the repository's own controls (``.review-bot.toml`` and ``AGENTS.md`` at th
 
 from __future__ import annotations
 
-__version__ = "0.2.0"
-
+from review_bot._version import __version__
 from review_bot.api import review, review_sync
 from review_bot.change import ChangeSet, FileChange, Hunk, from_diff, from_files, from_git
 from review_bot.config import ReviewConfig, ToolsConfig, load_review_config

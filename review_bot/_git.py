@@ -170,6 +170,21 @@ class Git:
         )
         return [os.fsdecode(p) for p in out.split(b"\0") if p]
 
+    def regular_files(self, commit: str, dirs: Sequence[str]) -> list[str]:
+        """The regular (non-symlink, non-submodule) files directly in ``dirs`` of
+        ``commit``'s tree ("." is the root), repo-relative; not recursive."""
+        specs = [f"{d.rstrip('/')}/" if d != "." else "./" for d in dirs]
+        out = self._checked(
+            ["--literal-pathspecs", "ls-tree", "-z", "--full-tree", commit, "--", *specs],
+            "list the tree",
+        )
+        found: list[str] = []
+        for entry in out.split(b"\0"):
+            meta, _, name = entry.partition(b"\t")
+            if name and meta.split(b" ")[0] in (b"100644", b"100755"):
+                found.append(os.fsdecode(name))
+        return found
+
     def blobs(self, specs: Sequence[str], max_bytes: int) -> dict[str, bytes | TooBig]:
         """Contents of ``rev:path`` specs that exist, in two batched ``cat-file`` calls.
 

@@ -25,9 +25,10 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from review_bot._artefacts import artefact_reason
+from review_bot._context import context_from_dir, context_from_git
 from review_bot._diffparse import (
     EntryKind,
     ParsedFile,
@@ -44,6 +45,7 @@ __all__ = [
     "DEFAULT_LIMITS",
     "ChangeLimits",
     "ChangeSet",
+    "ContextFile",
     "FileChange",
     "FileStatus",
     "Hunk",
@@ -141,6 +143,15 @@ class SkippedFile(BaseModel):
     reason: str
 
 
+class ContextFile(BaseModel):
+    """A new-side file outside the change that analyzers need to read (see ``_context``)."""
+
+    model_config = _FROZEN
+
+    path: str
+    content: str
+
+
 class ChangeSet(BaseModel):
     """Everything a review needs to know about the change."""
 
@@ -151,6 +162,8 @@ class ChangeSet(BaseModel):
     base: str | None = None  # sha of the base ref (from_git)
     head: str | None = None  # sha of HEAD (from_git)
     merge_base: str | None = None  # sha the diff was taken against (from_git)
+    # read by the analyzers only (a Go package's other files); never dumped, hashed or redacted
+    context: tuple[ContextFile, ...] = Field(default=(), exclude=True, repr=False)
 
     def file(self, path: str) -> FileChange | None:
         """The reviewed file at ``path`` (new path), if any."""
@@ -411,6 +424,25 @@ def _read_tree(tree: Path, paths: Sequence[str], max_bytes: int) -> dict[str, by
     return out
 
 
+def _materialized(change: ChangeSet) -> set[str]:
+    """The paths the tools phase writes for analyzers: files with new content and additions."""
+    return {
+        f.path
+        for f in change.files
+        if f.status != "deleted" and f.new_content is not None and f.added_lines
+    }
+
+
+def _with_context(
+    change: ChangeSet, read: Callable[[set[str]], list[tuple[str, str]]]
+) -> ChangeSet:
+    found = read(_materialized(change))
+    if not found:
+        return change
+    context = tuple(ContextFile(path=p, content=text) for p, text in found)
+    return change.model_copy(update={"context": context})
+
+
 def from_diff(
     diff: str | bytes, *, tree: Path | None = None, limits: ChangeLimits = DEFAULT_LIMITS
 ) -> ChangeSet:
@@ -428,13 +460,18 @@ def from_diff(
             return {f.path: f.added_content for f in files if f.added_content is not None}
         return _read_tree(Path(tree), [f.path for f in files], limits.max_file_bytes)
 
-    return _assemble(
+    change = _assemble(
         parsed,
         fetch,
         None,
         limits,
         tree=None if tree is None else Path(tree),
         require_content=tree is not None,
+    )
+    if tree is None:
+        return change
+    return _with_context(
+        change, lambda done: context_from_dir(Path(tree), done, limits.max_file_bytes)
     )
 
 
@@ -508,7 +545,7 @@ def from_git(
         blobs = git.blobs([f"{merge_base}:{p}" for p in olds], limits.max_file_bytes)
         return {p: blobs[f"{merge_base}:{p}"] for p in olds if f"{merge_base}:{p}" in blobs}
 
-    return _assemble(
+    change = _assemble(
         parsed,
         fetch_new,
         fetch_old,
@@ -518,3 +555,10 @@ def from_git(
         head=head,
         merge_base=merge_base,
     )
+
+    def read_context(done: set[str]) -> list[tuple[str, str]]:
+        if uncommitted:
+            return context_from_dir(git.top, done, limits.max_file_bytes)
+        return context_from_git(git, head, done, limits.max_file_bytes)
+
+    return _with_context(change, read_context)

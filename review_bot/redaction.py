@@ -188,8 +188,10 @@ class Redactor:
                 for text in (file.new_content, file.old_content, *(h.text for h in file.hunks)):
                     if text:
                         self.find(text, file.path)
+        # the analyzers' context files are never shown to anyone: the redacted change,
+        # the one agents and transcripts get, does not carry them
         redacted = change.model_copy(
-            update={"files": tuple(self._file(f) for f in change.files)}
+            update={"files": tuple(self._file(f) for f in change.files), "context": ()}
         )
         self._last_change = (change, everywhere, len(self._known), redacted)
         return redacted

@@ -21,7 +21,7 @@ from psycopg import sql
 
 from review_bot.audit.records import Record
 from review_bot.audit.retention import OWNER_FIELDS, OwnerField
-from review_bot.audit.stores import RawTranscript, check_transcript_id
+from review_bot.audit.store_protocol import RawTranscript, check_transcript_id
 from review_bot.errors import InputError, TranscriptError
 
 __all__ = ["DEFAULT_TABLE", "PostgresStore", "split_url"]

@@ -33,7 +33,7 @@ from review_bot.audit.verify import load_records
 from review_bot.change import ChangeSet, FileChange
 from review_bot.config.models import ReviewConfig
 from review_bot.errors import ReplayMismatch, TranscriptError, TranscriptTampered
-from review_bot.events import RecordingSink
+from review_bot.events import EventKind, RecordingSink
 from review_bot.findings import Review
 from review_bot.pipeline import AgentRunner, Services, review
 from review_bot.redaction import Redactor
@@ -70,7 +70,7 @@ class ReplayResult:
     replayed: str | None
     mismatch: str = ""
     review: Review | None = None
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    events: list[tuple[EventKind, dict[str, Any]]] = field(default_factory=list)
     head: str = ""
 
 

@@ -33,12 +33,13 @@ from review_bot.errors import InputError
 from review_bot.evals.compare import Comparison, compare_runs
 from review_bot.evals.dataset import CaseFilter, EvalCase, filter_cases, load_cases
 from review_bot.evals.langfuse_export import export_run
-from review_bot.evals.report_md import METRIC_HEADERS, metrics_rows
+from review_bot.evals.report_md import METRIC_HEADERS, TOOL_HEADERS, metrics_rows, tool_rows
 from review_bot.evals.reports import SUMMARY_HTML, write_reports
 from review_bot.evals.results import CaseResult, RunInfo, run_hash
 from review_bot.evals.runner import run_cases
 from review_bot.evals.store import RunStore
 from review_bot.evals.summary import Summary, summarise
+from review_bot.events import EventSink
 from review_bot.findings import Review
 
 __all__ = ["register", "run"]
@@ -141,9 +142,11 @@ def _evaluate(args: argparse.Namespace) -> int:
     store = RunStore(out, info, restart=args.restart)
     runtime = Runtime.from_settings(settings)
 
-    async def reviewer(case: EvalCase, change: ChangeSet, cfg: ReviewConfig) -> Review:
+    async def reviewer(
+        case: EvalCase, change: ChangeSet, cfg: ReviewConfig, events: EventSink
+    ) -> Review:
         # the same composition as a user's review: cache, policies, a transcript per case
-        return await runtime.review(change, cfg)
+        return await runtime.review(change, cfg, events=events)
 
     console = Console(stderr=True)
     started = time.perf_counter()
@@ -235,6 +238,13 @@ def _print_summary(summary: Summary, out: Path) -> None:
         f"per case: latency median {lat.median}s p95 {lat.p95}s · tokens median {tokens.median} "
         f"p95 {tokens.p95} · cost total ${cost.total:.4f}"
     )
+    if summary.tools:
+        tools = Table(title="Tools phase: time per analyzer (wall time of its runs, summed)")
+        for header in TOOL_HEADERS:
+            tools.add_column(header, justify="left" if header == "tool" else "right")
+        for row in tool_rows(summary.tools):
+            tools.add_row(*row)
+        console.print(tools)
     console.print(f"reports: {out / SUMMARY_HTML} (and summary.json, summary.md, cases.jsonl)")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from review_bot import __version__
+from review_bot._version import __version__
 from review_bot.findings import Finding, Review
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from review_bot.change import ChangeSet
 from review_bot.config.models import ReviewConfig
 from review_bot.config.service import ServiceConfig
-from review_bot.errors import BulkheadFull
+from review_bot.errors import JobBusy
 from review_bot.events import EventSink, NullSink
 from review_bot.findings import Finding, Review, Severity, rank_findings
 from review_bot.github.checks import post_check_run
@@ -61,10 +61,6 @@ Reviewer = Callable[[ChangeSet, ReviewConfig, EventSink], Awaitable[Review]]
 JobOutcome = Literal["posted", "already_posted", "skipped", "failed"]
 PR_STATE_TTL_S = 30 * 24 * 3600.0  # the default of [retention] reviews_days
 _SLOT_POLL_S = 1.0
-
-
-class JobBusy(BulkheadFull):
-    """Another worker holds this job, or the repository has no free review slot: retry later."""
 
 
 @dataclass(frozen=True)

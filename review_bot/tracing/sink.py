@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from review_bot.events import EventKind
+
 if TYPE_CHECKING:
     from opentelemetry.context import Context
     from opentelemetry.trace import Span, Tracer
 
 __all__ = ["SpanSink"]
 
-_EVENT_KINDS = ("resilience.retry", "resilience.breaker", "resilience.rejected",
-                "resilience.bulkhead_wait", "agents.planned")  # fmt: skip
+_EVENT_KINDS: tuple[EventKind, ...] = (
+    "resilience.retry",
+    "resilience.breaker",
+    "resilience.rejected",
+    "resilience.bulkhead_wait",
+    "agents.planned",
+)
 
 
 def _scalar(value: Any) -> Any:
@@ -54,7 +61,7 @@ class SpanSink:
 
         return trace.set_span_in_context(self._review)
 
-    def emit(self, kind: str, /, **data: Any) -> None:
+    def emit(self, kind: EventKind, /, **data: Any) -> None:
         """Turn one event into a span start, end or span event; others are ignored."""
         handler = _HANDLERS.get(kind)
         if handler is not None:
@@ -157,7 +164,7 @@ class SpanSink:
                 return
 
 
-_HANDLERS = {
+_HANDLERS: dict[EventKind, Any] = {
     "review.started": SpanSink._review_started,
     "review.finished": SpanSink._review_finished,
     "review.failed": SpanSink._review_failed,
