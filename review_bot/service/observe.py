@@ -128,7 +128,7 @@ def reviewing(job: ReviewJob, tracing: Tracing | None) -> Iterator[None]:
 
 def observe_http(app: ASGIApp, *, tracing: Tracing | None, log_access: bool = True) -> ASGIApp:
     """``app`` with a server span and an access-log line per HTTP or WebSocket request."""
-    redactor = Redactor()  # the path and query of each line; repeated ones hit its memo
+    redactor = Redactor()  # paths and queries; repeated ones hit its memo
 
     async def observed(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -151,7 +151,7 @@ def observe_http(app: ASGIApp, *, tracing: Tracing | None, log_access: bool = Tr
         method = scope.get("method", "GET") if scope["type"] == "http" else "WEBSOCKET"
         if not _METHOD.match(method):
             method = "OTHER"
-        path = scope.get("path", "")
+        path = redactor.redact(scope.get("path", ""))  # it reaches spans and logs
         delivery = _delivery_id(scope)
         with http_span(tracing, method, path, scope.get("headers", ())) as span:
             try:
@@ -163,7 +163,7 @@ def observe_http(app: ASGIApp, *, tracing: Tracing | None, log_access: bool = Tr
                     duration_ms = (time.perf_counter() - started) * 1000
                     _log(
                         method,
-                        redactor.redact(path),
+                        path,
                         query=redactor.redact(_query(scope)),
                         status=status,
                         duration_ms=duration_ms,

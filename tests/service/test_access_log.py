@@ -130,7 +130,11 @@ async def test_routes_mounted_beside_the_webhook_are_covered_too(stream: io.Stri
     assert (failed["status"], failed["level"]) == (503, "WARNING")
     names = [s.name for s in exporter.get_finished_spans()]
     assert names == ["GET /v1/reviews/{review_id}"] * 3
+    assert str(exporter.get_finished_spans()[2].attributes["url.path"]).startswith(
+        "/v1/reviews/[REDACTED:github-token:"
+    )  # the span never holds the token either
     assert exporter.get_finished_spans()[1].status.is_ok is False
+    assert TOKEN not in str([dict(s.attributes or {}) for s in exporter.get_finished_spans()])
 
 
 async def test_a_websocket_session_is_logged_once_it_ends(stream: io.StringIO) -> None:
