@@ -155,11 +155,11 @@ def transcripts_check(
             return True
         try:
             await asyncio.wait_for(asyncio.to_thread(probe), timeout_s)
+        except TimeoutError:  # before OSError, of which it is a subclass
+            log.warning("transcript store not ready: no answer within %.1fs", timeout_s)
+            return False
         except (OSError, TranscriptError) as exc:
             log.warning("transcript store not ready: %s", exc)
-            return False
-        except TimeoutError:
-            log.warning("transcript store not ready: no answer within %.1fs", timeout_s)
             return False
         return True
 
@@ -181,10 +181,11 @@ def _postgres_probe(url: str, timeout_s: float) -> Callable[[], None]:
     if not any(k == "connect_timeout" for k, _ in query):
         query.append(("connect_timeout", str(max(1, int(timeout_s)))))
     bounded = urlunsplit(parts._replace(query=urlencode(query)))
+    # imported now, not in the first probe: the probe's timeout is for the database's answer,
+    # and importing psycopg on a loaded machine took longer than that by itself
+    from review_bot.audit.postgres import PostgresStore
 
     def probe() -> None:
-        from review_bot.audit.postgres import PostgresStore
-
         store = PostgresStore.from_url(bounded)
         try:
             store.exists("ready-probe")  # a SELECT on the transcripts table
