@@ -15,7 +15,7 @@ from review_bot.config.service import ServiceConfig
 from review_bot.config.settings import load_settings
 from review_bot.errors import InputError
 
-__all__ = ["register", "run", "run_every"]
+__all__ = ["erasures", "register", "run", "run_every"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     run_parser.add_argument("--config", type=Path, help="a review-bot TOML config file")
     run_parser.set_defaults(handler=run)
+    log_parser = actions.add_parser(
+        "erasures",
+        help="print the erasure log and check its chain",
+        description="Print every erasure record as a JSON line; exit 1 naming the first "
+        "record whose hash or link does not hold (a record removed or edited), 0 otherwise.",
+    )
+    log_parser.add_argument("--config", type=Path, help="a review-bot TOML config file")
+    log_parser.set_defaults(handler=erasures)
 
 
 def _once(config_path: Path | None, dry_run: bool) -> None:
@@ -66,6 +74,24 @@ def run_every(
         except ReviewError as exc:
             log.error("retention run failed: %s; trying again in %.0fs", exc, every_s)
         sleep(every_s)
+
+
+def erasures(args: argparse.Namespace) -> int:
+    """Print the erasure log; 1 when its chain is broken."""
+    from review_bot.retention import Places
+    from review_bot.retention.log import first_broken, open_erasure_log
+
+    settings = load_settings(args.config, os.environ)
+    places = Places.from_settings(settings, ServiceConfig.from_env(os.environ))
+    entries = open_erasure_log(places.erasure_log).entries()
+    for entry in entries:
+        print(json.dumps(entry, sort_keys=True))
+    broken = first_broken(entries)
+    if broken is not None:
+        print(f"erasure log {places.erasure_log!r}: record {broken + 1} of {len(entries)} "
+              "does not match its hash or its predecessor", file=sys.stderr)  # fmt: skip
+        return 1
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,7 +23,14 @@ from review_bot.audit.records import GENESIS, canonical_json
 from review_bot.errors import TranscriptError
 from review_bot.retention.places import ERASURE_TABLE, is_postgres
 
-__all__ = ["ErasureLog", "FileErasureLog", "PostgresErasureLog", "open_erasure_log", "seal"]
+__all__ = [
+    "ErasureLog",
+    "FileErasureLog",
+    "PostgresErasureLog",
+    "first_broken",
+    "open_erasure_log",
+    "seal",
+]
 
 
 def seal(entry: dict[str, Any], prev: str) -> dict[str, Any]:
@@ -31,6 +38,19 @@ def seal(entry: dict[str, Any], prev: str) -> dict[str, Any]:
     body = {**entry, "prev": prev}
     digest = hashlib.sha256(canonical_json(body).encode("ascii")).hexdigest()
     return {**body, "hash": digest}
+
+
+def first_broken(entries: list[dict[str, Any]]) -> int | None:
+    """The index of the first entry whose hash or link does not hold (None: all intact)."""
+    prev = GENESIS
+    for index, entry in enumerate(entries):
+        body = {k: v for k, v in entry.items() if k != "hash"}
+        if entry.get("prev") != prev or seal(
+            {k: v for k, v in body.items() if k != "prev"}, prev
+        ) != entry:
+            return index
+        prev = str(entry["hash"])
+    return None
 
 
 class ErasureLog(Protocol):

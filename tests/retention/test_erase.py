@@ -185,3 +185,26 @@ def test_a_bad_target_is_named() -> None:
         Target("repo", "widgets")
     with pytest.raises(InputError, match="--subject is empty"):
         Target("subject", " ")
+
+
+def test_the_erasure_log_shows_a_removed_or_edited_record(
+    deployment: Deployment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from review_bot.retention.log import first_broken
+
+    log = FileErasureLog(tmp_path / "erasures.log")
+    for n in range(3):
+        log.append({"ts": str(n), "target": {"kind": "repo", "sha256": str(n)}})
+    assert first_broken(log.entries()) is None
+    monkeypatch.setenv("REVIEW_BOT_ERASURE_LOG", str(log.path))
+    monkeypatch.setenv("REVIEW_BOT_TRANSCRIPTS", str(tmp_path / "t"))
+    assert main(["retention", "erasures"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
+    lines = log.path.read_text().splitlines()
+    log.path.write_text("\n".join([lines[0], lines[2]]) + "\n")  # the middle one removed
+    assert first_broken(log.entries()) == 1
+    assert main(["retention", "erasures"]) == 1
+    assert "record 2 of 2" in capsys.readouterr().err
+    log.path.write_text(lines[0].replace('"ts":"0"', '"ts":"9"') + "\n")  # edited
+    assert first_broken(log.entries()) == 0
