@@ -39,7 +39,7 @@ def _answer(request: RecordedRequest, delay: float) -> Reply:
     messages: list[dict[str, Any]] = request.body["messages"]
     system = messages[0]["content"]
     user = next(m["content"] for m in messages if m["role"] == "user")
-    path = user.split("<<<DATA ", 1)[1].split("> ", 1)[1].split(" lines", 1)[0]
+    path = user.split("<<<DATA ", 1)[1].split("[", 1)[1].split(" lines", 1)[0]
     if "*reviewer*" in system and not any(m["role"] == "tool" for m in messages):
         call = {
             "id": "call_1",

@@ -38,7 +38,7 @@ from review_bot._diffparse import (
     split_lines,
     unified_diff,
 )
-from review_bot._git import Git, TooBig
+from review_bot._git import Git, RawEntry, TooBig
 from review_bot.errors import InputError
 
 __all__ = [
@@ -522,10 +522,16 @@ def from_git(
         raise InputError(f"repository {str(repo)!r} has no commits yet; commit first") from exc
     base_sha = git.resolve(base)
     merge_base = git.merge_base(base_sha, head)
-    raw = git.diff(merge_base, None if uncommitted else head)
+    # oversized files are skipped from their size alone: never diffed, read or parsed
+    big = _oversized(git.sizes(merge_base, None if uncommitted else head), limits)
+    raw = git.diff(merge_base, None if uncommitted else head, exclude=[b.path for b in big])
     parsed = parse_diff(raw) if raw.strip() else []
     if uncommitted:
         parsed += [_untracked(git, p, limits) for p in git.untracked()]
+    if not parsed and big:
+        return ChangeSet(
+            files=(), skipped=tuple(big), base=base_sha, head=head, merge_base=merge_base
+        )
     if not parsed:
         hint = (
             "" if uncommitted else ", or pass uncommitted=True (--uncommitted) for work-tree edits"
@@ -555,6 +561,8 @@ def from_git(
         head=head,
         merge_base=merge_base,
     )
+    if big:
+        change = change.model_copy(update={"skipped": (*change.skipped, *big)})
 
     def read_context(done: set[str]) -> list[tuple[str, str]]:
         if uncommitted:
@@ -562,3 +570,35 @@ def from_git(
         return context_from_git(git, head, done, limits.max_file_bytes)
 
     return _with_context(change, read_context)
+
+
+_MODE_KINDS: dict[str, EntryKind] = {"120000": "symlink", "160000": "submodule"}
+_RAW_STATUS: dict[str, FileStatus] = {"A": "added", "D": "deleted"}
+
+
+def _oversized(entries: Sequence[RawEntry], limits: ChangeLimits) -> list[SkippedFile]:
+    """The files of the change over the size limit, with the reason their name or kind
+    would give first (vendored, lock file, deleted, ...), else ``oversized``."""
+    skipped = []
+    for entry in entries:
+        if entry.size <= limits.max_file_bytes:
+            continue
+        status: FileStatus = _RAW_STATUS.get(entry.status, "modified")
+        mode = entry.old_mode if status == "deleted" else entry.new_mode
+        pf = ParsedFile(
+            path=entry.path,
+            old_path=None,
+            status=status,
+            kind=_MODE_KINDS.get(mode, "file"),
+            binary=False,
+            hunks=(),
+            added_content=None,
+            old_mode=entry.old_mode,
+            new_mode=entry.new_mode,
+            similarity=None,
+        )
+        reason = _skip_by_name(pf) or (
+            f"oversized: {entry.size} bytes, over the {limits.max_file_bytes}-byte limit"
+        )
+        skipped.append(SkippedFile(path=entry.path, reason=reason))
+    return skipped

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from review_bot import change as change_mod
-from review_bot.audit import open_store, record_review
+from review_bot.audit.recording import record_review
 from review_bot.audit.retention import Retention
 from review_bot.audit.signing import Signer
+from review_bot.audit.stores import open_store
 from review_bot.cache import build_cache
-from review_bot.cache.completions import TieredCompletionCache
+from review_bot.cache.completions import TieredCompletionCache, completion_cache
 from review_bot.cache.keys import repo_tag
 from review_bot.cache.store import CacheAccess, CacheStats
 from review_bot.cache.tiered import TieredCache
@@ -31,6 +32,7 @@ from review_bot.config.settings import Settings
 from review_bot.errors import DependencyUnavailable, ToolError
 from review_bot.events import EventSink, FanOut, NullSink
 from review_bot.findings import Finding, Review
+from review_bot.llm import Model, ModelResponse
 from review_bot.ownership import Owner
 from review_bot.pipeline import AgentPhaseResult, AgentRunner, Services, review
 from review_bot.redaction import Redactor
@@ -44,7 +46,6 @@ from review_bot.tracing.cache import TracedCache
 
 if TYPE_CHECKING:  # the agents stack (agent runtime, openai) loads only when a model is set
     from review_bot.agents.analyzers import ToolsFileAnalyzer
-    from review_bot.agents.client import ModelClient
 
 __all__ = ["Runtime", "example_change", "read_tree", "replay_agents"]
 
@@ -162,12 +163,12 @@ def _agents(
     redactor: Redactor,
     policies: PolicyRegistry | None,
     scope: ResilienceScope | None,
-    cache: TieredCompletionCache[Any] | None,
+    cache: TieredCompletionCache[ModelResponse] | None,
     analyzer: ToolsFileAnalyzer,
     settings: Settings | None,
-    client: ModelClient | None = None,
+    client: Model | None = None,
 ) -> AgentRunner | None:
-    from review_bot.agents.tracing import build_tracer
+    from review_bot.llm.tracing import build_tracer
     from review_bot.orchestration import build_agent_runner
 
     dependency = f"llm:{model.base_url or 'openai'}:{model.model}"
@@ -193,7 +194,7 @@ def _agents(
 
 
 def replay_agents(
-    client: ModelClient,
+    client: Model,
     config: ReviewConfig,
     settings: Mapping[str, Any],
     analyzer_call: AnalyzerCall | None = None,
@@ -308,10 +309,13 @@ class Runtime:
         analyzer_call = _guarded_call(inner, self.policies, scope)
         agents_call = _BindableCall(analyzer_call)
         agents: AgentRunner | None = None
+        packages: tuple[str, ...] = ()
         model = settings.model
         if model is not None and not config.tools_only:
+            from review_bot.agents._runtime import RUNTIME_PACKAGES
             from review_bot.agents.analyzers import ToolsFileAnalyzer
-            from review_bot.agents.completion_cache import completion_cache
+
+            packages = RUNTIME_PACKAGES
 
             completions = (
                 completion_cache(
@@ -365,6 +369,7 @@ class Runtime:
                 fsync_on=settings.audit.fsync_on,
                 bind_analyzer_call=agents_call.bind,
                 signer=Signer(*key) if key else None,
+                packages=packages,
                 owner=owner.labels() if owner is not None else None,
             )
         finally:

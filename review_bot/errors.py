@@ -31,7 +31,7 @@ Every error we raise on purpose derives from :class:`ReviewError`, so each entry
             └── GitHubRateLimited       limited longer than we wait (``retry_after``)
 
 The modules that raise an error re-export it under its old import path
-(``review_bot.agents.usage.BudgetExhausted``, ``review_bot.service.runner.JobBusy``,
+(``review_bot.llm.budget.BudgetExhausted``, ``review_bot.service.runner.JobBusy``,
 ``review_bot.github.client.GitHubStatusError`` ...).
 """
 

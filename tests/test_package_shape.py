@@ -181,7 +181,7 @@ def test_every_exception_lives_in_the_one_tree() -> None:
 
 
 def test_moved_exceptions_keep_their_old_import_paths() -> None:
-    from review_bot.agents.usage import BudgetExhausted
+    from review_bot.llm.budget import BudgetExhausted
     from review_bot.github.client import (
         GitHubRateLimited,
         GitHubStatusError,

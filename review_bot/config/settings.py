@@ -30,7 +30,7 @@ from review_bot.config.retention import RetentionConfig
 from review_bot.config.tracing import TracingConfig
 from review_bot.errors import ConfigError
 
-__all__ = ["Settings", "debug_enabled", "load_settings"]
+__all__ = ["Settings", "debug_enabled", "environment", "load_settings"]
 
 
 class Settings(BaseModel):
@@ -120,3 +120,9 @@ def debug_enabled(env: Mapping[str, str] | None = None) -> bool:
     """``REVIEW_BOT_DEBUG`` set: the CLI prints tracebacks of internal errors."""
     env = os.environ if env is None else env
     return env.get("REVIEW_BOT_DEBUG", "") not in ("", "0", "false", "no")
+
+
+def environment(**overrides: str) -> dict[str, str]:
+    """This process's environment with ``overrides`` on top: what a command that sets one
+    variable for its own settings (``eval --model``) loads them from."""
+    return {**os.environ, **overrides}

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from autogen_core.models import ChatCompletionClient
 from pydantic import BaseModel
 
-from review_bot.agents.client import CompletionCache, ModelPolicy, Redact, ReviewModelClient, direct
+from review_bot.agents.client import ModelClient, ReviewModelClient
 from review_bot.agents.definitions import CODER, REVIEWER, SECURITY, AgentSpec, make_agent
+from review_bot.agents.openai_client import model_info
 from review_bot.agents.schemas import (
     AgentFinding,
     CoderOutput,
@@ -26,8 +27,6 @@ from review_bot.agents.schemas import (
     SecurityOutput,
 )
 from review_bot.agents.tools import ChangeTools, FileAnalyzer, numbered_lines
-from review_bot.agents.tracing import NullTracer, Tracer
-from review_bot.agents.usage import BudgetExhausted, UsageLedger
 from review_bot.change import ChangeSet
 from review_bot.config.model import ModelConfig
 from review_bot.config.models import ReviewConfig
@@ -41,6 +40,15 @@ from review_bot.errors import (
 from review_bot.events import EventSink
 from review_bot.filtering import in_change
 from review_bot.findings import Failure, Finding, Skip, severity_at_least
+from review_bot.llm import (
+    BudgetExhausted,
+    CompletionCache,
+    ModelPolicy,
+    Redact,
+    UsageLedger,
+    direct,
+)
+from review_bot.llm.tracing import NullTracer, Tracer
 from review_bot.orchestration.chunking import Chunk, plan_chunks
 from review_bot.orchestration.fixes import check_fix
 from review_bot.orchestration.state import ReviewState as _Review
@@ -59,8 +67,9 @@ from review_bot.tokens import count_tokens
 __all__ = ["ClientFactory", "ConversationManager", "ToolFindings"]
 
 T = TypeVar("T", bound=BaseModel)
-ClientFactory = Callable[[str], ChatCompletionClient]
-"""Makes a NEW inner model client for one agent turn, given the role."""
+ClientFactory = Callable[[str], ModelClient]
+"""Makes a NEW provider for one agent turn, given the role: an AutoGen client (never shared)
+or a model of ours (replay's transcript model, which may serve every turn)."""
 
 _FIX_CONTEXT = 8
 _FIX_MIN_CONFIDENCE = 0.5
@@ -68,6 +77,14 @@ _PROMPT_OVERHEAD = 300  # tokens of chunk.md's own text and the excerpt labels
 _MIN_EXCERPT_BUDGET = 500
 # failures that say the model cannot be reached now (not that one answer was bad)
 _UNREACHABLE = (ModelUnavailable, RateLimited, DependencyUnavailable)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What one chunk's agents see through their tools: its files, its tool findings' names."""
+
+    paths: tuple[str, ...]
+    ids: dict[str, str]  # review-wide tool-finding id -> the chunk's name for it
 
 
 class ToolFindings(Protocol):
@@ -147,7 +164,7 @@ class ConversationManager:
             config=config,
             events=events,
             ledger=ledger,
-            tools=ChangeTools(change, tools.findings, self._analyzer, events, self._tracer),
+            tools=ChangeTools(change, tool_ids, self._analyzer, events, self._tracer),
             tool_ids=tool_ids,
         )
         asks = config.controls.instructions.for_paths([f.path for f in change.files])
@@ -161,7 +178,7 @@ class ConversationManager:
 
         async def one(chunk: Chunk) -> None:
             async with gate:
-                await self._chunk(state, chunk, len(chunks), budget // 4)
+                await self._chunk(state, chunk, budget // 4)
 
         with self._tracer.observe(
             "review", "agent", metadata={"files": len(change.files), "chunks": len(chunks)}
@@ -172,19 +189,19 @@ class ConversationManager:
 
     # -- one chunk ---------------------------------------------------------------------------
 
-    async def _chunk(self, state: _Review, chunk: Chunk, total: int, findings_budget: int) -> None:
-        label = f"{chunk.label}/{total}"
-        refs = self._tool_refs(state, chunk, findings_budget)
+    async def _chunk(self, state: _Review, chunk: Chunk, findings_budget: int) -> None:
+        label = chunk.label
+        refs, local = self._tool_refs(state, chunk, findings_budget)
+        scope = _Scope(chunk.paths, {g: ident for ident, g in local.items()})
         excerpts = list(chunk.excerpts)
-        files = len(state.change.files)
-        asks = state.config.controls.instructions.for_paths([e.path for e in excerpts])
+        asks = state.config.controls.instructions.for_paths(list(chunk.paths))
         reviewer_task, security_task = (
-            review_prompt(role, label, excerpts, refs, files, instructions=asks).text
+            review_prompt(role, excerpts, refs, instructions=asks).text
             for role in ("reviewer", "security")
         )
         reviewer, security = await asyncio.gather(
-            self._turn(state, REVIEWER, label, reviewer_task, ReviewerOutput),
-            self._turn(state, SECURITY, label, security_task, SecurityOutput),
+            self._turn(state, REVIEWER, label, reviewer_task, ReviewerOutput, scope=scope),
+            self._turn(state, SECURITY, label, security_task, SecurityOutput, scope=scope),
         )
         found: list[Finding] = []
         for spec, output in ((REVIEWER, reviewer), (SECURITY, security)):
@@ -195,10 +212,9 @@ class ConversationManager:
             if output.summary:
                 state.summaries.append(output.summary)
         if isinstance(security, SecurityOutput):
-            shown = {r.id for r in refs}
             for verdict in security.triage:
-                if verdict.id in shown:
-                    state.triage[verdict.id] = verdict
+                if verdict.id in local:
+                    state.triage[local[verdict.id]] = verdict
         state.findings.extend(found)
         if {(REVIEWER.role, label), (SECURITY.role, label)} <= state.unreachable:
             state.skipped.append(
@@ -210,16 +226,21 @@ class ConversationManager:
                 )
             )
             return
-        await self._fix(state, chunk, label, found, [r.id for r in refs])
+        await self._fix(state, chunk, label, found, local)
 
-    def _tool_refs(self, state: _Review, chunk: Chunk, budget: int) -> list[ToolFindingRef]:
+    def _tool_refs(
+        self, state: _Review, chunk: Chunk, budget: int
+    ) -> tuple[list[ToolFindingRef], dict[str, str]]:
+        """The tool findings shown with the chunk, named ``T1``… in the chunk's own order
+        (so the names depend on nothing outside it), and those names' review-wide ids."""
         refs: list[ToolFindingRef] = []
+        local: dict[str, str] = {}
         used = 0
         for ident, f in state.tool_ids.items():
             if not chunk.covers(f.path, f.line, f.end_line):
                 continue
             ref = ToolFindingRef(
-                id=ident,
+                id=f"T{len(refs) + 1}",
                 path=f.path,
                 line=f.line,
                 end_line=f.end_line,
@@ -232,8 +253,9 @@ class ConversationManager:
             if used + size > budget:
                 break
             refs.append(ref)
+            local[ref.id] = ident
             used += size
-        return refs
+        return refs, local
 
     def _accept(
         self, state: _Review, spec: AgentSpec, proposed: Sequence[AgentFinding]
@@ -261,7 +283,14 @@ class ConversationManager:
         return kept
 
     async def _turn(
-        self, state: _Review, spec: AgentSpec, label: str, task: str, schema: type[T]
+        self,
+        state: _Review,
+        spec: AgentSpec,
+        label: str,
+        task: str,
+        schema: type[T],
+        *,
+        scope: _Scope | None = None,
     ) -> T | None:
         """One agent's turn on one chunk; failures and budget stops are recorded, not raised."""
         reason = state.ledger.exhausted()
@@ -283,9 +312,15 @@ class ConversationManager:
             labels={"chunk": label},
             cache_scope=self._cache_scope(spec),
             output_schema=schema if self._model.model_info.structured_output else None,
+            model_info=model_info(self._model),
+            context_window=self._model.model_info.context_window,
         )
         state.turns.structured += int(self._model.model_info.structured_output)
-        tools = state.tools.for_agent(spec.role) if spec.uses_tools else []
+        tools = (
+            state.tools.for_agent(spec.role, scope.paths, scope.ids)
+            if spec.uses_tools and scope is not None
+            else []
+        )
         agent = make_agent(spec, client, tools, max_tool_iterations=self._model.max_tool_iterations)
         state.events.emit("agent.started", agent=spec.role, chunk=label)
         status = "ok"
@@ -318,7 +353,12 @@ class ConversationManager:
     # -- the coder ---------------------------------------------------------------------------
 
     async def _fix(
-        self, state: _Review, chunk: Chunk, label: str, found: list[Finding], tool_ids: list[str]
+        self,
+        state: _Review,
+        chunk: Chunk,
+        label: str,
+        found: list[Finding],
+        local: dict[str, str],
     ) -> None:
         if self._model.max_fixes_per_chunk == 0:
             return
@@ -326,9 +366,9 @@ class ConversationManager:
         for i, f in enumerate(found):
             if severity_at_least(f.severity, "medium"):
                 candidates[f"F{i + 1}"] = f
-        for ident in tool_ids:
-            f = state.tool_ids[ident]
-            verdict = state.triage.get(ident)
+        for ident, review_id in local.items():
+            f = state.tool_ids[review_id]
+            verdict = state.triage.get(review_id)
             if verdict is not None and verdict.verdict == "reject":
                 continue
             if severity_at_least(f.severity, "medium") and in_change(
@@ -373,7 +413,7 @@ class ConversationManager:
                 reason=check.reason,
             )
             if check.suggestion is not None:
-                key = patch.finding_id if patch.finding_id.startswith("T") else finding_key(target)
+                key = local.get(patch.finding_id) or finding_key(target)
                 state.suggestions[key] = check.suggestion
 
     def _result(self, state: _Review) -> AgentPhaseResult:

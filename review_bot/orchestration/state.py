@@ -13,11 +13,11 @@ from typing import Any
 from review_bot.agents.definitions import SECURITY
 from review_bot.agents.schemas import Triage
 from review_bot.agents.tools import ChangeTools
-from review_bot.agents.usage import UsageLedger
 from review_bot.change import ChangeSet
 from review_bot.config.models import ReviewConfig
 from review_bot.events import EventSink
 from review_bot.findings import Failure, Finding, Skip, combine_confidences, severity_at_least
+from review_bot.llm.budget import UsageLedger
 from review_bot.orchestration.turns import TurnStats
 from review_bot.pipeline import AgentPhaseResult
 from review_bot.suggestions import Anchored
