@@ -164,7 +164,7 @@ def observe_http(app: ASGIApp, *, tracing: Tracing | None, log_access: bool = Tr
                     _log(
                         method,
                         path,
-                        query=redactor.redact(_query(scope)),
+                        query=_query(scope, redactor),
                         status=status,
                         duration_ms=duration_ms,
                         delivery=delivery,
@@ -223,15 +223,17 @@ def _delivery_id(scope: Scope) -> str | None:
     return None
 
 
-def _query(scope: Scope) -> str:
-    """The query string with the value of any parameter that may hold a secret masked."""
+def _query(scope: Scope, redactor: Redactor) -> str:
+    """The query string with the value of any parameter that may hold a secret masked, and
+    any secret left in the rest redacted ("" without a query: the webhook's case)."""
     raw = scope.get("query_string", b"")
     if not raw:
         return ""
     pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
-    return urlencode(
+    masked = urlencode(
         [(k, REDACTED_VALUE if _SECRET_PARAM.search(k) else v) for k, v in pairs], safe="[]"
     )
+    return redactor.redact(masked)
 
 
 def _route(scope: Scope) -> str | None:
