@@ -163,6 +163,7 @@ async def record_review(
     bind_analyzer_call: Callable[[AnalyzerCall], None] | None = None,
     signer: Signer | None = None,
     packages: Sequence[str] = (),
+    owner: Mapping[str, str] | None = None,
 ) -> Review:
     """Run the review with every event recorded to a new transcript in ``store``.
 
@@ -175,7 +176,8 @@ async def record_review(
     ``review.failed``, then re-raised. With a ``signer`` the transcript ends with its
     signature either way; the Review's ``transcript_hash`` is the final record's hash.
     ``packages`` names the distributions (the agent runtime's) whose versions are recorded
-    beside ours.
+    beside ours. ``owner`` (repo, subject) is kept in ``review.started`` so the transcript
+    can be found and erased by either.
     """
     redactor = redactor or Redactor(remember=True)
     tid = transcript_id or new_transcript_id()
@@ -204,6 +206,8 @@ async def record_review(
         "model_settings": dict(model_settings or {}),
         "transcript": writer.location,
     }
+    if owner:
+        started_extra["owner"] = dict(owner)
     recorder = TranscriptRecorder(
         writer,
         redactor,

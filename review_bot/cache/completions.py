@@ -10,12 +10,11 @@ resilience policy: a hit costs no policy call and no socket.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from review_bot.cache.keys import completion_key, model_tag
-from review_bot.cache.store import CacheStats
-from review_bot.cache.tiered import TieredCache
+from review_bot.cache.store import CacheAccess, CacheStats
 from review_bot.llm.types import ModelResponse
 
 __all__ = ["AnswerCodec", "ModelResponseCodec", "TieredCompletionCache", "completion_cache"]
@@ -44,13 +43,15 @@ class TieredCompletionCache(Generic[R]):
 
     def __init__(
         self,
-        cache: TieredCache,
+        cache: CacheAccess,
         codec: AnswerCodec[R],
         *,
         ttl_s: float | None,
         stats: CacheStats | None = None,
+        tags: Sequence[str] = (),
     ) -> None:
         self._cache = cache
+        self._tags = tuple(tags)
         self._codec = codec
         self._ttl_s = ttl_s
         self.stats = stats or CacheStats()
@@ -81,7 +82,8 @@ class TieredCompletionCache(Generic[R]):
             called = True
             return self._codec.encode(await create())
 
-        tags = (model_tag(str(request.get("provider", "")), str(request.get("model", ""))),)
+        model = model_tag(str(request.get("provider", "")), str(request.get("model", "")))
+        tags = (model, *self._tags)
         raw = await self._cache.get_or_compute(
             key, compute, ttl_s=self._ttl_s, tags=tags, stats=self.stats
         )
@@ -112,7 +114,11 @@ class ModelResponseCodec:
 
 
 def completion_cache(
-    cache: TieredCache, *, ttl_s: float | None, stats: CacheStats | None = None
+    cache: CacheAccess,
+    *,
+    ttl_s: float | None,
+    stats: CacheStats | None = None,
+    tags: Sequence[str] = (),
 ) -> TieredCompletionCache[ModelResponse]:
-    """The model seam's completion cache over ``cache``."""
-    return TieredCompletionCache(cache, ModelResponseCodec(), ttl_s=ttl_s, stats=stats)
+    """The model seam's completion cache over ``cache`` (``tags`` on every entry: the repo's)."""
+    return TieredCompletionCache(cache, ModelResponseCodec(), ttl_s=ttl_s, stats=stats, tags=tags)

@@ -54,6 +54,8 @@ SUBCOMMANDS = {
     "eval": "score reviews on a labeled dataset, or compare two runs",
     "serve": "run the GitHub webhook service",
     "worker": "run queued reviews (Celery on Redis)",
+    "retention": "enforce the retention periods",
+    "erase": "erase one repository's or one subject's data",
 }
 
 

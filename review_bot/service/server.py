@@ -23,6 +23,7 @@ from review_bot.service.app import Accept, create_app
 from review_bot.service.celery_app import LoopThread, make_celery, register_review_task
 from review_bot.service.jobs import ReviewJob
 from review_bot.service.metrics import BreakerMetricsSink, ServiceMetrics
+from review_bot.service.observe import TracedQueue, observe_http, traced_accept
 from review_bot.service.queue import CeleryQueue, EmbeddedQueue, JobQueue
 from review_bot.service.retrying import reschedule_handler
 from review_bot.service.runner import Reviewer, RunnerDeps
@@ -34,19 +35,22 @@ from review_bot.service.wiring import (
     runtime_reviewer,
     transcripts_check,
 )
+from review_bot.tracing import Tracing, build_tracing
 
 __all__ = ["Worker", "build_app", "build_worker"]
 
 Hook = Callable[[], Awaitable[None]]
 
 
-def _reviewer(settings: Settings, reviewer_spec: str | None) -> tuple[Reviewer, Hook | None]:
+def _reviewer(
+    settings: Settings, reviewer_spec: str | None, tracing: Tracing | None
+) -> tuple[Reviewer, Hook | None]:
     """The process's reviewer and what closes it: the runtime, or a named test double."""
     if reviewer_spec:
         return load_reviewer(reviewer_spec), None
     from review_bot.compose import Runtime
 
-    runtime = Runtime.from_settings(settings)
+    runtime = Runtime.from_settings(settings, tracing=tracing)
     return runtime_reviewer(runtime), runtime.aclose
 
 
@@ -63,10 +67,21 @@ def _freeze_heap() -> None:
 
 
 def build_app(
-    config: ServiceConfig, settings: Settings, reviewer_spec: str | None = None
+    config: ServiceConfig,
+    settings: Settings,
+    reviewer_spec: str | None = None,
+    *,
+    tracing: Tracing | None = None,
+    log_access: bool = True,
 ) -> ASGIApp:
-    """The webhook app; embedded workers run in it unless ``config.queue`` is ``celery``."""
+    """The webhook app; embedded workers run in it unless ``config.queue`` is ``celery``.
+
+    Every request goes through :func:`observe_http` (a span, an access-log line unless
+    ``log_access`` is False); ``tracing`` replaces the tracer ``settings.tracing`` asks for.
+    """
     config.require_webhook_secret()
+    config = _retained(config, settings)
+    tracing = tracing if tracing is not None else build_tracing(settings.tracing)
     metrics = ServiceMetrics()
     store = make_store(config)
     queue: JobQueue
@@ -79,10 +94,11 @@ def build_app(
         celery_queue = CeleryQueue(
             make_celery(config), broker, queue=config.celery_queue, key_prefix=config.redis_prefix
         )
-        queue, accept = celery_queue, celery_queue.accept
+        queue = TracedQueue(celery_queue, tracing, "celery")
+        accept = traced_accept(celery_queue.accept, tracing, "celery")
         shutdown.append(broker.aclose)
     else:
-        reviewer, close = _reviewer(settings, reviewer_spec)
+        reviewer, close = _reviewer(settings, reviewer_spec, tracing)
         deps = RunnerDeps(
             config=config,
             store=store,
@@ -91,6 +107,8 @@ def build_app(
             base_config=settings.review,
             metrics=metrics,
             events=BreakerMetricsSink(metrics),
+            tracing=tracing,
+            review_ttl_s=settings.retention.reviews_s,
         )
 
         async def handle(job: ReviewJob) -> object:
@@ -99,12 +117,14 @@ def build_app(
         embedded = EmbeddedQueue(
             handle, workers=config.embedded_workers, maxsize=config.embedded_queue_size
         )
-        queue = embedded
+        queue = TracedQueue(embedded, tracing, "embedded")
         startup.append(embedded.start)
         shutdown.append(embedded.stop)
         if close is not None:
             shutdown.append(close)
     shutdown.append(store.aclose)
+    if tracing is not None:
+        shutdown.append(_closer(tracing))
 
     async def on_startup() -> None:
         for hook in startup:
@@ -115,7 +135,7 @@ def build_app(
         for hook in shutdown:
             await hook()
 
-    return create_app(
+    app = create_app(
         config,
         queue=queue,
         store=store,
@@ -125,6 +145,24 @@ def build_app(
         on_startup=on_startup,
         on_shutdown=on_shutdown,
     )
+    return observe_http(app, tracing=tracing, log_access=log_access)
+
+
+def _retained(config: ServiceConfig, settings: Settings) -> ServiceConfig:
+    """Delivery records (dedup keys, posted markers) kept no longer than events are."""
+    ttl = min(config.delivery_ttl_s, max(1, int(settings.retention.events_s)))
+    return (
+        config
+        if ttl == config.delivery_ttl_s
+        else config.model_copy(update={"delivery_ttl_s": ttl})
+    )
+
+
+def _closer(tracing: Tracing) -> Hook:
+    async def close() -> None:
+        tracing.close()  # after the runtime's close (which may have closed it: then a no-op)
+
+    return close
 
 
 @dataclass(frozen=True)
@@ -140,20 +178,27 @@ def build_worker(
     settings: Settings,
     reviewer_spec: str | None = None,
     metrics: ServiceMetrics | None = None,
+    *,
+    tracing: Tracing | None = None,
 ) -> Worker:
-    """The Celery app with the review task registered (start it with ``worker_main``)."""
+    """The Celery app with the review task registered (start it with ``worker_main``).
+
+    Each job runs in a dequeue span continuing the trace its message carries.
+    """
+    config = _retained(config, settings)
     if not config.redis_url:
         raise ConfigError("review-bot worker needs REDIS_URL (the Celery broker)")
     config.require_github_credentials()
     sink_metrics = metrics or ServiceMetrics()
     redis_url = config.redis_url
+    tracing = tracing if tracing is not None else build_tracing(settings.tracing)
     loop = LoopThread()
     built: list[tuple[RunnerDeps, Hook | None]] = []
 
     async def deps() -> RunnerDeps:
         # runs on the loop thread only, and awaits nothing: no two callers can race here
         if not built:
-            reviewer, close = _reviewer(settings, reviewer_spec)
+            reviewer, close = _reviewer(settings, reviewer_spec, tracing)
             store = RedisStore.from_url(redis_url, config.redis_prefix)
             runner_deps = RunnerDeps(
                 config=config,
@@ -163,6 +208,8 @@ def build_worker(
                 base_config=settings.review,
                 metrics=sink_metrics,
                 events=BreakerMetricsSink(sink_metrics),
+                tracing=tracing,
+                review_ttl_s=settings.retention.reviews_s,
             )
             built.append((runner_deps, close))
         return built[0][0]
@@ -177,6 +224,8 @@ def build_worker(
         if loop.started:
             loop.run(aclose())
         loop.stop()
+        if tracing is not None:
+            tracing.close()
 
     app = make_celery(config)
     register_review_task(app, deps, loop)

@@ -47,6 +47,20 @@ class SpanSink:
         self._review: Span | None = None
         self._open: dict[tuple[str, ...], Span] = {}
 
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """What the review span is labelled with (``review.id`` ...)."""
+        return dict(self._attributes)
+
+    def context(self) -> Context | None:
+        """The context a span under the review starts in: the review span's once it is open
+        (before, the context the review continues)."""
+        if self._review is None:
+            return self._parent
+        from opentelemetry import trace
+
+        return trace.set_span_in_context(self._review)
+
     def emit(self, kind: EventKind, /, **data: Any) -> None:
         """Turn one event into a span start, end or span event; others are ignored."""
         handler = _HANDLERS.get(kind)

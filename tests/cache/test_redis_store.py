@@ -90,3 +90,17 @@ async def test_out_of_memory_redis_refuses_writes_without_an_error(
     assert await store.get("k") is None
     assert store.stats.errors >= 1
     await store.close()
+
+
+async def test_a_tag_set_outlives_every_entry_under_it(namespace: str) -> None:
+    """A repository's tag set must not expire before its longest-lived entry, or erasing
+    the repository would miss that entry."""
+    store = store_for(namespace)
+    await store.set("completion:long", b"1", ttl_s=3600, tags=["repo:acme/widgets"])
+    await store.set("tool:short", b"2", ttl_s=60, tags=["repo:acme/widgets"])
+    raw = redis.Redis.from_url(REDIS_URL)
+    ttl = raw.pttl(f"{namespace}:v1:tag:repo:acme/widgets")
+    raw.close()
+    assert 60_000 < ttl <= 3_600_000
+    assert await store.invalidate_tag("repo:acme/widgets") == 2
+    await store.close()
