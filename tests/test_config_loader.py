@@ -84,3 +84,17 @@ def test_settings_without_a_model_are_tools_only(tmp_path: Path) -> None:
     assert settings.model is not None
     assert not settings.audit.enabled
     assert load_settings(None, env=env, tools_only=True).model is None
+
+
+@pytest.mark.parametrize("section", ["resilience", "cache"])
+def test_a_redis_url_without_a_scheme_is_a_config_error(tmp_path: Path, section: str) -> None:
+    from review_bot.config.settings import load_settings
+
+    path = tmp_path / "c.toml"
+    path.write_text(f'[{section}]\nredis_url = "localhost:6379"\n')
+    with pytest.raises(ConfigError, match=r"redis_url.*redis://.*'localhost:6379'"):
+        load_settings(path, {})
+    with pytest.raises(ConfigError, match=r"environment's settings.*redis_url"):
+        load_settings(None, {"REDIS_URL": "0"})
+    path.write_text(f'[{section}]\nredis_url = "redis://127.0.0.1:6379/0"\n')
+    assert load_settings(path, {}) is not None

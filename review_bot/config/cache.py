@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from review_bot.config._redis import RedisUrl
+
 __all__ = [
     "DEFAULT_COMPLETION_TTL_S",
     "DEFAULT_L1_MAX_BYTES",
@@ -51,7 +53,7 @@ class CacheConfig(BaseModel):
     model_config = _FROZEN
 
     enabled: bool = True
-    redis_url: str | None = None
+    redis_url: RedisUrl | None = None
     local_dir: Path | None = None
     namespace: str = "review-bot"
     l1_max_bytes: int = Field(DEFAULT_L1_MAX_BYTES, ge=0)

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from review_bot.config._redis import RedisUrl
+
 __all__ = [
     "DEFAULT_ATTEMPT_TIMEOUT_S",
     "DEFAULT_BASE_DELAY_S",
@@ -92,7 +94,7 @@ class ResilienceConfig(BaseModel):
 
     default: PolicyConfig = PolicyConfig()
     dependencies: dict[str, PolicyConfig] = Field(default_factory=dict)
-    redis_url: str | None = None
+    redis_url: RedisUrl | None = None
     breaker_namespace: str = "review-bot:breaker"
     redis_timeout_s: float = Field(0.1, gt=0)
 

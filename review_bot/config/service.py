@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
+from review_bot.config._redis import RedisUrl
 from review_bot.errors import ConfigError
 
 __all__ = [
@@ -88,7 +89,7 @@ class ServiceConfig(BaseModel):
     github_app_private_key: SecretStr | None = None
     github_api_url: str = DEFAULT_GITHUB_API_URL
     github_bot_login: str | None = None
-    redis_url: str | None = None
+    redis_url: RedisUrl | None = None
     redis_prefix: str = DEFAULT_REDIS_PREFIX
     queue: QueueBackend = "embedded"
     celery_queue: str = DEFAULT_CELERY_QUEUE

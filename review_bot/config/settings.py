@@ -68,7 +68,7 @@ def load_settings(
     """
     env = os.environ if env is None else env
     data = config_file_data(path, env)
-    where = str(path) if path else "the configuration"
+    where = str(path) if path else "the environment's settings (REVIEW_BOT_*, REDIS_URL, ...)"
     review = load_review_config(path, env, overrides, data=data)
     model = (
         None
