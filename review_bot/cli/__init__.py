@@ -44,7 +44,9 @@ EXIT_PARTIAL = 4
 DISTRIBUTION = "review-bot-orchestrator"
 """The name this project is published under (``review-bot`` on the index is another project)."""
 
-_SUBCOMMANDS = ("review", "baseline", "replay", "audit", "eval", "serve", "worker")
+_SUBCOMMANDS = (
+    "review", "baseline", "replay", "audit", "eval", "serve", "worker", "api-key", "token",
+)  # fmt: skip
 
 
 def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
@@ -63,9 +65,10 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         names = ()  # argparse prints the version and exits before any subcommand matters
     for name in names:
         try:
-            module = importlib.import_module(f"review_bot.cli.{name}")
+            module_name = f"review_bot.cli.{name.replace('-', '_')}"
+            module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
-            if exc.name != f"review_bot.cli.{name}":
+            if exc.name != module_name:
                 raise
             continue
         module.register(sub)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import uvicorn
 
+from review_bot.config.api import ApiConfig
 from review_bot.config.logs import LogConfig
 from review_bot.config.service import ServiceConfig
 from review_bot.config.settings import load_settings
@@ -66,7 +67,7 @@ def _build(config_path: Path | None, reviewer: str | None) -> ASGIApp:
 
     config = ServiceConfig.from_env(os.environ)
     settings = load_settings(config_path, os.environ)
-    return build_app(config, settings, reviewer)
+    return build_app(config, settings, reviewer, ApiConfig.from_env(os.environ))
 
 
 def app_from_env() -> ASGIApp:

@@ -16,6 +16,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from starlette.types import ASGIApp
 
+from review_bot.config.api import ApiConfig
 from review_bot.config.service import ServiceConfig
 from review_bot.config.settings import Settings
 from review_bot.errors import ConfigError
@@ -63,14 +64,22 @@ def _freeze_heap() -> None:
 
 
 def build_app(
-    config: ServiceConfig, settings: Settings, reviewer_spec: str | None = None
+    config: ServiceConfig,
+    settings: Settings,
+    reviewer_spec: str | None = None,
+    api: ApiConfig | None = None,
 ) -> ASGIApp:
-    """The webhook app; embedded workers run in it unless ``config.queue`` is ``celery``."""
+    """The webhook app; embedded workers run in it unless ``config.queue`` is ``celery``.
+
+    With ``api`` the review API is served too; its reviews run on embedded workers of this
+    process (with either queue), on the same reviewer as webhook jobs.
+    """
     config.require_webhook_secret()
     metrics = ServiceMetrics()
     store = make_store(config)
     queue: JobQueue
     accept: Accept | None = None
+    reviewer: Reviewer | None = None
     startup: list[Hook] = []
     shutdown: list[Hook] = []
     if config.queue == "celery":
@@ -104,6 +113,21 @@ def build_app(
         shutdown.append(embedded.stop)
         if close is not None:
             shutdown.append(close)
+    api_app = None
+    if api is not None:
+        from review_bot.service.api.app import build_api
+
+        if reviewer is None:
+            reviewer, close = _reviewer(settings, reviewer_spec)
+            if close is not None:
+                shutdown.append(close)
+        parts = build_api(
+            api, config, store=store, reviewer=reviewer, base_config=settings.review,
+            audit=settings.audit,
+        )  # fmt: skip
+        api_app = parts.app
+        startup += parts.startup
+        shutdown = [*parts.shutdown, *shutdown]
     shutdown.append(store.aclose)
 
     async def on_startup() -> None:
@@ -124,6 +148,7 @@ def build_app(
         accept=accept,
         on_startup=on_startup,
         on_shutdown=on_shutdown,
+        api=api_app,
     )
 
 
