@@ -59,7 +59,9 @@ class Handlers:
             leeway_s=self.config.leeway_s,
             keys=self.keys,
         )
-        return principal, await self.limits.request(principal)
+        usage = await self.limits.request(principal)
+        conn.state.usage = usage  # every answer to it, errors too, says where it stands
+        return principal, usage
 
     async def visible(self, principal: Principal, review_id: str) -> ReviewRecord:
         """The record, if the caller may see it; 404 otherwise (whether or not it exists)."""
@@ -265,10 +267,15 @@ def guarded(handler: Endpoint) -> Endpoint:
         from review_bot.service.api.errors import error_response
 
         try:
-            return await handler(request)
+            response = await handler(request)
         except ApiError as exc:
-            return error_response(exc)
+            response = error_response(exc)
         except DependencyUnavailable as exc:
-            return error_response(ApiError(503, "unavailable", str(exc)))
+            response = error_response(ApiError(503, "unavailable", str(exc)))
+        usage = getattr(request.state, "usage", None)
+        if isinstance(usage, Usage):
+            for name, value in usage.headers().items():
+                response.headers.setdefault(name, value)
+        return response
 
     return run
