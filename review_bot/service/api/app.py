@@ -39,7 +39,12 @@ from review_bot.service.store import StateStore
 __all__ = ["ApiParts", "build_api", "create_api"]
 
 STATIC = Path(__file__).parent / "static"
-_PAGES = {"review.js": "text/javascript", "review.css": "text/css", "docs.js": "text/javascript"}
+_PAGES = {
+    "review.js": "text/javascript",
+    "review.css": "text/css",
+    "docs.js": "text/javascript",
+    "favicon.svg": "image/svg+xml",
+}
 Hook = Callable[[], Awaitable[None]]
 
 
