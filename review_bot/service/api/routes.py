@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 from pydantic import ValidationError
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from review_bot.change import ChangeSet, from_diff
+from review_bot.change import ChangeSet, from_diff_files
 from review_bot.config.api import ApiConfig
 from review_bot.config.audit import AuditConfig
 from review_bot.config.models import ReviewConfig
@@ -36,6 +35,7 @@ from review_bot.service.api.quotas import Limits, Usage
 __all__ = ["Handlers"]
 
 FORMATS = ("json", "sarif", "markdown")
+INLINE_PARSE_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,10 @@ class Handlers:
             submitted = ReviewRequest.model_validate(data)
         except ValidationError as exc:
             raise validation_error(exc) from exc
-        change = await asyncio.to_thread(_build_change, submitted, self.base_config)
+        if len(body) > INLINE_PARSE_BYTES:  # a big change is parsed off the event loop
+            change = await asyncio.to_thread(_build_change, submitted, self.base_config)
+        else:
+            change = _build_change(submitted, self.base_config)
         quota = await self.limits.review(principal)
         record = await self.records.create(principal.sub, submitted.options, change)
         try:
@@ -216,19 +219,13 @@ def _safe_path(path: str) -> PurePosixPath:
 
 
 def _build_change(submitted: ReviewRequest, base: ReviewConfig) -> ChangeSet:
-    """Parse the diff against the submitted files (in a temp tree); 422 when they disagree."""
-    paths = {name: _safe_path(name) for name in submitted.files}
-    with tempfile.TemporaryDirectory(prefix="review-bot-api-") as tmp:
-        root = Path(tmp)
-        for name, pure in paths.items():
-            target = root.joinpath(*pure.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(submitted.files[name], encoding="utf-8")
-        try:
-            change = from_diff(submitted.diff, tree=root, limits=base.limits)
-        except InputError as exc:
-            message = str(exc).replace(repr(tmp), "the submitted files").replace(tmp, "files")
-            raise ApiError(422, "invalid_change", message, field="diff") from exc
+    """Parse the diff against the submitted files; 422 when they disagree."""
+    for name in submitted.files:
+        _safe_path(name)
+    try:
+        change = from_diff_files(submitted.diff, submitted.files, limits=base.limits)
+    except InputError as exc:
+        raise ApiError(422, "invalid_change", str(exc), field="diff") from exc
     if not change.files and not change.skipped:
         raise ApiError(422, "invalid_change", "the diff changes no file", field="diff")
     return change
