@@ -42,7 +42,10 @@ import redis
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SECRET = "bench-" + "k" * 40
-DIFF = "--- a/app.py\n+++ b/app.py\n@@ -1,2 +1,2 @@\n def run(x):\n-    return x\n+    return eval(x)\n"
+DIFF = (
+    "--- a/app.py\n+++ b/app.py\n@@ -1,2 +1,2 @@\n def run(x):\n-    return x\n"
+    "+    return eval(x)\n"
+)
 BODY = json.dumps({"diff": DIFF, "files": {"app.py": "def run(x):\n    return eval(x)\n"}})
 
 
@@ -111,6 +114,7 @@ class Viewer:
         self.delays: list[float] = []
         self.ticks = 0
         self.ready = asyncio.Event()
+        self.error = ""
 
     async def run(self, port: int, path: str, auth: str, total: int) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -121,7 +125,11 @@ class Viewer:
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             if b" 200 " not in head.split(b"\r\n", 1)[0]:
-                raise RuntimeError(head.split(b"\r\n", 1)[0].decode())
+                self.error = (
+                    head.split(b"\r\n", 1)[0].decode() + " " + (await reader.read(300)).decode()
+                )
+                self.ready.set()
+                return
             while self.ticks < total:
                 line = await reader.readline()
                 if not line:
@@ -159,6 +167,9 @@ async def watch(
         tasks += [asyncio.create_task(v.run(port, path, auth, args.ticks)) for v in group]
         await asyncio.gather(*(v.ready.wait() for v in group))
     connect_s = time.perf_counter() - started
+    failed = [v.error for v in viewers if v.error]
+    if failed:
+        print(f"{len(failed)} viewers refused, e.g. {failed[0]!r}", file=sys.stderr)
     await asyncio.sleep(1.0)  # let the server settle before reading its memory
     after = rss_kb(pid)
     client = redis.asyncio.Redis.from_url(args.redis_url)
@@ -207,6 +218,40 @@ def start_server(
     )  # fmt: skip
 
 
+def report(
+    args: argparse.Namespace,
+    latencies: list[float],
+    codes: dict[int, int],
+    live: dict[str, float],
+) -> None:
+    ms = sorted(x * 1000 for x in latencies)
+
+    def pct(q: float) -> float:
+        return ms[min(len(ms) - 1, int(len(ms) * q))]
+
+    print(f"cpus={os.cpu_count()} load={os.getloadavg()[0]:.2f} (1-min average at the end)")
+    print(
+        f"POST /v1/reviews: {args.submissions} at {args.concurrency} concurrent, "
+        f"codes {dict(sorted(codes.items()))}"
+    )
+    print(
+        f"  latency p50 {statistics.median(ms):.1f} ms, p95 {pct(0.95):.1f} ms, "
+        f"p99 {pct(0.99):.1f} ms, max {ms[-1]:.1f} ms (goal p95 < 50 ms)"
+    )
+    print(
+        f"live viewers (SSE, one review): {live['viewers']:.0f} connected in "
+        f"{live['connect_s']:.1f} s"
+    )
+    print(
+        f"  serve RSS {live['rss_before_mb']:.0f} MB -> {live['rss_after_mb']:.0f} MB: "
+        f"{live['kb_per_viewer']:.1f} KB per viewer"
+    )
+    print(
+        f"  append-to-delivery over {live['deliveries']:.0f} deliveries: p50 {live['p50']:.1f} "
+        f"ms, p99 {live['p99']:.1f} ms, max {live['max']:.1f} ms"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--submissions", type=int, default=2000)
@@ -217,7 +262,7 @@ def main() -> int:
     parser.add_argument("--tick-interval", type=float, default=0.5)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the server inherits it too
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -242,8 +287,8 @@ def main() -> int:
         latencies, codes = asyncio.run(
             submit(port, args.submissions, args.concurrency, token("bench"))
         )
-        answer = httpx.post(url + "/v1/reviews", content=BODY, headers={
-            "Authorization": f"Bearer {token('viewer')}", "Content-Type": "application/json"})  # fmt: skip
+        auth = {"Authorization": f"Bearer {token('viewer')}", "Content-Type": "application/json"}
+        answer = httpx.post(url + "/v1/reviews", content=BODY, headers=auth)
         review_id = answer.json()["id"]
         stream = f"{prefix}api:events:{review_id}"
         print("submitted; connecting viewers", file=sys.stderr)
@@ -261,24 +306,7 @@ def main() -> int:
         keys = list(client.scan_iter(match=prefix + "*"))
         if keys:
             client.delete(*keys)
-    ms = sorted(x * 1000 for x in latencies)
-    pct = lambda q: ms[min(len(ms) - 1, int(len(ms) * q))]  # noqa: E731
-    print(f"cpus={os.cpu_count()} load={os.getloadavg()[0]:.2f} (1-min average at the end)")
-    print(
-        f"POST /v1/reviews: {args.submissions} at {args.concurrency} concurrent, codes {dict(sorted(codes.items()))}"
-    )
-    print(
-        f"  latency p50 {statistics.median(ms):.1f} ms, p95 {pct(0.95):.1f} ms, p99 {pct(0.99):.1f} ms, max {ms[-1]:.1f} ms (goal p95 < 50 ms)"
-    )
-    print(
-        f"live viewers (SSE, one review): {live['viewers']:.0f} connected in {live['connect_s']:.1f} s"
-    )
-    print(
-        f"  serve RSS {live['rss_before_mb']:.0f} MB -> {live['rss_after_mb']:.0f} MB: {live['kb_per_viewer']:.1f} KB per viewer"
-    )
-    print(
-        f"  append-to-delivery over {live['deliveries']:.0f} deliveries: p50 {live['p50']:.1f} ms, p99 {live['p99']:.1f} ms, max {live['max']:.1f} ms"
-    )
+    report(args, latencies, codes, live)
     return 0
 
 

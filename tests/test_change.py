@@ -434,5 +434,5 @@ def test_from_diff_files_matches_from_diff_with_a_tree(tmp_path: Path) -> None:
     assert from_diff_files(diff, {"a.py": "x = 1\ny = 3\n"}) == from_diff(diff, tree=tmp_path)
     with pytest.raises(InputError, match="not in the files"):
         from_diff_files(diff, {})
-    with pytest.raises(InputError, match="the files does not match the diff at 'a.py' line 2"):
+    with pytest.raises(InputError, match=r"the files does not match the diff at 'a\.py' line 2"):
         from_diff_files(diff, {"a.py": "x = 1\ny = 4\n"})

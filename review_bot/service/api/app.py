@@ -111,6 +111,18 @@ def create_api(handlers: Handlers, hub: Hub) -> ASGIApp:
     return SecurityHeaders(with_cors(app, handlers.config.cors_origins))
 
 
+REDIS_POOL_SIZE = 64
+REDIS_POOL_WAIT_S = 2.0
+
+
+def redis_pool(url: str) -> aioredis.BlockingConnectionPool:
+    """A pool that makes a burst wait for a free connection (redis-py's default pool refuses
+    the 101st concurrent command with MaxConnectionsError: a burst of viewers got 503s)."""
+    return aioredis.BlockingConnectionPool.from_url(
+        url, max_connections=REDIS_POOL_SIZE, timeout=REDIS_POOL_WAIT_S, socket_timeout=2.0
+    )
+
+
 def build_api(
     config: ApiConfig,
     service: ServiceConfig,
@@ -127,7 +139,7 @@ def build_api(
     events: EventLog
     hub: Hub
     if service.redis_url:
-        client = aioredis.Redis.from_url(service.redis_url, socket_timeout=2.0)
+        client = aioredis.Redis.from_pool(redis_pool(service.redis_url))
         blocking = aioredis.Redis.from_url(service.redis_url, socket_timeout=None)
         redis_log = RedisEventLog(client, service.redis_prefix, config.record_ttl_s)
         events, hub = redis_log, RedisHub(redis_log, blocking)

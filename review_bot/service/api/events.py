@@ -13,6 +13,7 @@ model responses are reduced to their usage and cost, and a running cost total is
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -61,15 +62,25 @@ _PASS = frozenset(
 
 @dataclass(frozen=True)
 class Event:
-    """One event of a review's log."""
+    """One event of a review's log; its encodings are made once, however many viewers."""
 
     id: str
     kind: str
     data: dict[str, Any]
 
-    def json(self) -> str:
-        """The event as one JSON object (what SSE's ``data:`` and a WebSocket frame carry)."""
+    @functools.cached_property
+    def frame(self) -> str:
+        """The event as one JSON object (what a WebSocket frame and SSE's ``data:`` carry)."""
         return json.dumps({"id": self.id, "kind": self.kind, "data": self.data})
+
+    @functools.cached_property
+    def sse(self) -> str:
+        """The event as one Server-Sent Event."""
+        return f"id: {self.id}\nevent: {self.kind}\ndata: {self.frame}\n\n"
+
+    def json(self) -> str:
+        """:attr:`frame`."""
+        return self.frame
 
 
 def parse_id(event_id: str) -> tuple[int, int] | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ __all__ = ["Hub", "MemoryHub", "RedisHub", "ViewerDropped"]
 log = logging.getLogger(__name__)
 
 BLOCK_MS = 5000  # the shared XREAD's block; it is woken early when a stream joins
+HEARTBEAT_S = 15.0  # idle viewers get a keep-alive this often (one timer for all of them)
 READ_BATCH = 1000
 VIEWER_QUEUE = 10_000  # live events buffered per viewer before it is dropped
 RETRY_S = 1.0  # after a failed XREAD
@@ -51,8 +53,9 @@ class ViewerDropped(Exception):
 class Hub(Protocol):
     """Follows reviews' event logs."""
 
-    def follow(self, review_id: str, after: str) -> AsyncIterator[Event]:
-        """Events after ``after`` ("0-0": all), live, until the review's terminal event."""
+    def follow(self, review_id: str, after: str) -> AsyncIterator[Event | None]:
+        """Events after ``after`` ("0-0": all), live, until the review's terminal event;
+        None about every :data:`HEARTBEAT_S` while nothing happens (keep-alives)."""
 
     async def aclose(self) -> None:
         """Stop following."""
@@ -64,15 +67,24 @@ class MemoryHub:
     def __init__(self, events: MemoryEventLog) -> None:
         self._events = events
 
-    async def follow(self, review_id: str, after: str) -> AsyncIterator[Event]:
+    async def follow(self, review_id: str, after: str) -> AsyncIterator[Event | None]:
         """History then live events, waking on each append."""
         last = after
         while True:
             async with self._events.changed:
                 batch = await self._events.read(review_id, last, READ_BATCH)
                 if not batch:
-                    await self._events.changed.wait()
-                    continue
+                    try:
+                        await asyncio.wait_for(self._events.changed.wait(), HEARTBEAT_S)
+                    except TimeoutError:
+                        idle = True
+                    else:
+                        idle = False
+                    if not idle:
+                        continue
+            if not batch:
+                yield None
+                continue
             for event in batch:
                 yield event
                 if event.kind in TERMINAL_KINDS:
@@ -85,7 +97,7 @@ class MemoryHub:
 
 @dataclass(eq=False)
 class _Viewer:
-    queue: asyncio.Queue[Event] = field(default_factory=lambda: asyncio.Queue(VIEWER_QUEUE))
+    queue: asyncio.Queue[Event | None] = field(default_factory=lambda: asyncio.Queue(VIEWER_QUEUE))
     dropped: bool = False
 
 
@@ -100,8 +112,9 @@ class RedisHub:
         self._wake_key = f"{events.prefix}api:hub-wake:{uuid.uuid4().hex}"
         self._wake_at = "0-0"
         self._tail: asyncio.Task[None] | None = None
+        self._beat = time.monotonic()
 
-    async def follow(self, review_id: str, after: str) -> AsyncIterator[Event]:
+    async def follow(self, review_id: str, after: str) -> AsyncIterator[Event | None]:
         """History after ``after``, then live entries, until the terminal event."""
         viewer = _Viewer()
         self._viewers.setdefault(review_id, set()).add(viewer)
@@ -125,13 +138,16 @@ class RedisHub:
             while True:
                 if viewer.dropped and viewer.queue.empty():
                     raise ViewerDropped(f"viewer of {review_id} fell behind; reconnect")
-                event = await viewer.queue.get()
-                mark = parse_id(event.id) or (0, 0)
+                live = await viewer.queue.get()
+                if live is None:
+                    yield None  # keep-alive
+                    continue
+                mark = parse_id(live.id) or (0, 0)
                 if mark <= seen:
                     continue
                 seen = mark
-                yield event
-                if event.kind in TERMINAL_KINDS:
+                yield live
+                if live.kind in TERMINAL_KINDS:
                     return
         finally:
             self._leave(review_id, viewer)
@@ -180,6 +196,12 @@ class RedisHub:
                 continue
             for key, entries in cast("list[tuple[Any, list[Any]]]", answer or []):
                 self._deliver(key.decode() if isinstance(key, bytes) else str(key), entries)
+            if time.monotonic() - self._beat >= HEARTBEAT_S:
+                self._beat = time.monotonic()
+                for group in self._viewers.values():
+                    for viewer in group:
+                        with contextlib.suppress(asyncio.QueueFull):
+                            viewer.queue.put_nowait(None)
 
     def _deliver(self, key: str, entries: list[Any]) -> None:
         events = [decode(entry) for entry in entries]

@@ -2,7 +2,8 @@
 
 Both start after the ``Last-Event-ID`` (header, or ``?after=`` for clients that cannot set
 it), from the beginning without one, and end after the review's terminal event. SSE sends a
-comment every :data:`HEARTBEAT_S` so idle proxies keep the connection.
+comment when the hub's keep-alive comes (every ``hub.HEARTBEAT_S`` while idle), so idle
+proxies keep the connection.
 
 A browser cannot put a token on a WebSocket's handshake, so the socket also accepts it as
 its first message, ``{"token": "..."}``; the ``Origin`` is checked before anything else
@@ -12,7 +13,6 @@ its first message, ``{"token": "..."}``; the ``Origin`` is checked before anythi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -23,14 +23,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from review_bot.service.api.auth import Principal, authenticate
 from review_bot.service.api.errors import ApiError
-from review_bot.service.api.events import Event, parse_id
+from review_bot.service.api.events import parse_id
 from review_bot.service.api.hub import Hub, ViewerDropped
 from review_bot.service.api.hygiene import origin_allowed
 from review_bot.service.api.routes import Handlers
 
-__all__ = ["HEARTBEAT_S", "Live"]
+__all__ = ["KEEP_ALIVE", "Live"]
 
-HEARTBEAT_S = 15.0
+KEEP_ALIVE = ": keep-alive\n\n"
 WS_AUTH_TIMEOUT_S = 10.0
 WS_POLICY_VIOLATION = 1008
 
@@ -52,7 +52,6 @@ class Live:
 
     handlers: Handlers
     hub: Hub
-    heartbeat_s: float = HEARTBEAT_S
 
     async def sse(self, request: Request) -> Response:
         """Server-Sent Events: ``id``, ``event`` (the kind) and ``data`` (the event JSON)."""
@@ -65,29 +64,13 @@ class Live:
         )
 
     async def _sse_body(self, review_id: str, after: str) -> AsyncIterator[str]:
+        """The stream; a viewer that leaves cancels it, which leaves the hub too."""
         yield "retry: 2000\n\n"
-        events = self.hub.follow(review_id, after)
-        pending: asyncio.Future[Event] | None = None
         try:
-            while True:
-                if pending is None:
-                    pending = asyncio.ensure_future(anext(events))
-                done, _ = await asyncio.wait({pending}, timeout=self.heartbeat_s)
-                if not done:
-                    yield ": keep-alive\n\n"
-                    continue
-                try:
-                    event = pending.result()
-                except (StopAsyncIteration, ViewerDropped):
-                    return
-                pending = None
-                yield f"id: {event.id}\nevent: {event.kind}\ndata: {event.json()}\n\n"
-        finally:  # the viewer left (or the review ended): stop following, leave the hub
-            if pending is not None and not pending.done():
-                pending.cancel()
-                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
-                    await pending
-            await events.aclose()  # type: ignore[attr-defined]
+            async for event in self.hub.follow(review_id, after):
+                yield KEEP_ALIVE if event is None else event.sse
+        except ViewerDropped:
+            return
 
     async def websocket(self, ws: WebSocket) -> None:
         """The same events as WebSocket text frames, one JSON event each."""
@@ -108,7 +91,8 @@ class Live:
             return
         try:
             async for event in self.hub.follow(record.id, after):
-                await ws.send_text(event.json())
+                if event is not None:  # keep-alives are the WebSocket's own pings
+                    await ws.send_text(event.frame)
             await ws.close(code=1000)
         except (WebSocketDisconnect, ViewerDropped):
             return

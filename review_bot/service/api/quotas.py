@@ -25,6 +25,9 @@ from review_bot.service.api.errors import ApiError
 
 __all__ = ["Limits", "Usage"]
 
+POOL_SIZE = 64
+POOL_WAIT_S = 2.0
+
 
 @dataclass(frozen=True)
 class Usage:
@@ -49,7 +52,10 @@ class Limits:
     """The rate and quota counters of the API."""
 
     def __init__(
-        self, config: ApiConfig, storage: Storage, pool: aioredis.ConnectionPool | None = None
+        self,
+        config: ApiConfig,
+        storage: Storage,
+        pool: aioredis.BlockingConnectionPool | None = None,
     ) -> None:
         self._config = config
         self._limiter = FixedWindowRateLimiter(storage)
@@ -60,7 +66,9 @@ class Limits:
         """Counters on Redis when configured, else in this process."""
         if not redis_url:
             return cls(config, MemoryStorage())
-        pool = aioredis.ConnectionPool.from_url(redis_url, socket_timeout=2.0)
+        pool = aioredis.BlockingConnectionPool.from_url(
+            redis_url, max_connections=POOL_SIZE, timeout=POOL_WAIT_S, socket_timeout=2.0
+        )  # a burst waits for a connection instead of failing with MaxConnectionsError
         storage = RedisStorage(
             redis_url,
             implementation="redispy",
