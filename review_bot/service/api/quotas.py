@@ -2,9 +2,10 @@
 
 Every authenticated request counts against the subject's per-minute rate; every accepted
 submission also against its daily review quota, both sized by the subject's plan. Windows
-are fixed (a minute, a UTC day): one atomic ``INCR`` + expiry per hit, shared by every
-process on the Redis. Answers carry ``RateLimit-Limit``/``-Remaining``/``-Reset`` and
-``RateLimit-Policy`` (the IETF draft's fields); a refusal is 429 with ``Retry-After``.
+are fixed (a minute, a day, from the window's first hit): one atomic ``INCR`` + expiry per
+hit, shared by every process on the Redis. Answers carry ``RateLimit-Limit``/``-Remaining``/
+``-Reset`` and ``RateLimit-Policy`` (the IETF draft's fields); a refusal is 429 with
+``Retry-After``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import FixedWindowRateLimiter
 from limits.errors import StorageError
 
 from review_bot.config.api import ApiConfig
@@ -58,7 +58,7 @@ class Limits:
         pool: aioredis.BlockingConnectionPool | None = None,
     ) -> None:
         self._config = config
-        self._limiter = FixedWindowRateLimiter(storage)
+        self._storage = storage
         self._pool = pool
 
     @classmethod
@@ -91,16 +91,19 @@ class Limits:
     async def _hit(
         self, item: RateLimitItem, who: Principal, scope: str, code: str, what: str
     ) -> Usage:
+        # what FixedWindowRateLimiter.hit does (an atomic incr with the window's expiry), but
+        # keeping the count it returns: the remaining budget without reading it back
+        key = item.key_for(scope, who.sub)
         try:
-            allowed = await self._limiter.hit(item, scope, who.sub)
-            stats = await self._limiter.get_window_stats(item, scope, who.sub)
+            count = await self._storage.incr(key, item.get_expiry(), amount=1)
+            reset_at = await self._storage.get_expiry(key)
         except StorageError as exc:
             raise ApiError(
                 503, "unavailable", "the rate-limit store (Redis) is unavailable; try again"
             ) from exc
-        reset = max(0, math.ceil(stats.reset_time - time.time()))
-        usage = Usage(item.amount, max(0, stats.remaining), reset, item.get_expiry())
-        if not allowed:
+        reset = max(0, math.ceil(reset_at - time.time()))
+        usage = Usage(item.amount, max(0, item.amount - count), reset, item.get_expiry())
+        if count > item.amount:
             raise ApiError(
                 429,
                 code,
