@@ -181,3 +181,23 @@ async def test_the_in_process_log_serves_the_same_stream_without_redis() -> None
         assert await collect(stack, review_id, last=everything[1][0]) == everything[2:]
     finally:
         await stop_stack(stack, server, task)
+
+
+async def test_an_idle_viewer_gets_keep_alives_then_the_events(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from review_bot.service.api import hub as hub_module
+    from review_bot.service.api.events import MemoryEventLog
+
+    monkeypatch.setattr(hub_module, "HEARTBEAT_S", 0.01)
+    log = MemoryEventLog()
+    hub = hub_module.MemoryHub(log)
+    await log.append("rv_1", "review.queued", {})
+    events = hub.follow("rv_1", "0-0")
+    first = await anext(events)
+    assert first is not None
+    assert first.kind == "review.queued"
+    assert await anext(events) is None  # nothing happened: a keep-alive
+    await log.append("rv_1", "review.finished", {"status": "done"})
+    rest = [e async for e in events]
+    assert [e.kind for e in rest if e is not None] == ["review.finished"]
