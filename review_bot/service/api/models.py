@@ -54,6 +54,10 @@ class ReviewRequest(BaseModel):
         max_length=MAX_FILES,
         description="new-side contents by path, for every file the diff changes and keeps",
     )
+    tarball: str | None = Field(
+        None,
+        description="instead of files: the new-side tree as a base64 tar (.tar, .gz, .bz2, .xz)",
+    )
     options: ReviewOptions = ReviewOptions()
 
 

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from review_bot._diffparse import parse_diff
 from review_bot.change import ChangeSet, from_diff_files
 from review_bot.config.api import ApiConfig
 from review_bot.config.audit import AuditConfig
@@ -31,6 +32,7 @@ from review_bot.service.api.hygiene import read_body
 from review_bot.service.api.jobs import ApiQueue, Records
 from review_bot.service.api.models import ReviewAccepted, ReviewRecord, ReviewRequest, VerifyBody
 from review_bot.service.api.quotas import Limits, Usage
+from review_bot.service.api.tarball import files_from_tarball
 
 __all__ = ["Handlers"]
 
@@ -222,8 +224,17 @@ def _build_change(submitted: ReviewRequest, base: ReviewConfig) -> ChangeSet:
     """Parse the diff against the submitted files; 422 when they disagree."""
     for name in submitted.files:
         _safe_path(name)
+    files = submitted.files
+    if submitted.tarball is not None and files:
+        raise ApiError(422, "invalid_request", "send files or tarball, not both", field="tarball")
+    if submitted.tarball is not None:
+        try:
+            wanted = {pf.path for pf in parse_diff(submitted.diff)}
+        except InputError as exc:
+            raise ApiError(422, "invalid_change", str(exc), field="diff") from exc
+        files = files_from_tarball(submitted.tarball, wanted)
     try:
-        change = from_diff_files(submitted.diff, submitted.files, limits=base.limits)
+        change = from_diff_files(submitted.diff, files, limits=base.limits)
     except InputError as exc:
         raise ApiError(422, "invalid_change", str(exc), field="diff") from exc
     if not change.files and not change.skipped:
