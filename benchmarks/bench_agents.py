@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -39,7 +40,8 @@ def _answer(request: RecordedRequest, delay: float) -> Reply:
     messages: list[dict[str, Any]] = request.body["messages"]
     system = messages[0]["content"]
     user = next(m["content"] for m in messages if m["role"] == "user")
-    path = user.split("<<<DATA ", 1)[1].split("> ", 1)[1].split(" lines", 1)[0]
+    shown = re.search(r"m\d+\.py", user)  # the file this chunk shows (one per chunk)
+    path = shown.group(0) if shown else "m0.py"
     if "*reviewer*" in system and not any(m["role"] == "tool" for m in messages):
         call = {
             "id": "call_1",

@@ -9,6 +9,8 @@ the repository's config declares.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -17,7 +19,7 @@ from pathlib import Path
 
 from review_bot.errors import InputError
 
-__all__ = ["Git", "TooBig"]
+__all__ = ["Git", "RawEntry", "TooBig"]
 
 _ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
@@ -53,6 +55,41 @@ _TIMEOUT_S = 300
 
 class TooBig(int):
     """The size of a blob that was not read because it is over the byte limit."""
+
+
+@dataclasses.dataclass
+class RawEntry:
+    """One path of ``git diff --raw``: status letter, modes, the blob that holds the side
+    that matters (the new one; the old one for a deletion) and its size once known."""
+
+    path: str
+    status: str
+    old_mode: str
+    new_mode: str
+    sha: str
+    size: int = 0
+
+
+def _raw_entries(out: bytes) -> list[RawEntry]:
+    """``--raw -z --no-renames`` output: ``:oldmode newmode oldsha newsha S\0path\0``..."""
+    parts = out.split(b"\0")
+    entries = []
+    for meta, path in zip(parts[0::2], parts[1::2], strict=False):
+        fields = meta.lstrip(b":").split()
+        if len(fields) != 5:
+            continue
+        old_mode, new_mode, old_sha, new_sha, status = (f.decode() for f in fields)
+        deleted = status.startswith("D")
+        entries.append(
+            RawEntry(
+                os.fsdecode(path),
+                status[:1],
+                old_mode,
+                new_mode,
+                old_sha if deleted else new_sha,
+            )
+        )
+    return entries
 
 
 class Git:
@@ -150,10 +187,41 @@ class Git:
             )
         return proc.stdout.decode("ascii").strip()
 
-    def diff(self, base: str, head: str | None) -> bytes:
-        """``git diff base head``; with head None, base against the work tree (staged or not)."""
+    def diff(self, base: str, head: str | None, *, exclude: Sequence[str] = ()) -> bytes:
+        """``git diff base head``; with head None, base against the work tree (staged or not).
+
+        ``exclude``: paths left out of the diff (git does not even read them)."""
         revs = [base] if head is None else [base, head]
-        return self._checked(["diff", *DIFF_FLAGS, *revs, "--"], "diff the change")
+        specs = [":/", *(f":(exclude,literal){p}" for p in exclude)] if exclude else []
+        return self._checked(["diff", *DIFF_FLAGS, *revs, "--", *specs], "diff the change")
+
+    def sizes(self, base: str, head: str | None) -> list[RawEntry]:
+        """Every path of ``git diff base head`` with the size of its new side (of its old
+        side for a deletion), from ``git diff --raw`` and ``cat-file --batch-check`` (work-tree
+        files: ``lstat``). No content is diffed or read: a huge file costs what a small one
+        does."""
+        revs = [base] if head is None else [base, head]
+        out = self._checked(
+            ["diff", "--raw", "-z", "--no-abbrev", "--no-renames", *revs, "--"], "list the change"
+        )
+        entries = _raw_entries(out)
+        shas = sorted({e.sha for e in entries if e.sha.strip("0")})
+        sizes: dict[str, int] = {}
+        if shas:
+            query = "".join(f"{sha}\n" for sha in shas).encode()
+            for line in self._checked(["cat-file", "--batch-check"], "size blobs", query).split(
+                b"\n"
+            ):
+                fields = line.split()
+                if len(fields) == 3 and fields[1] == b"blob":
+                    sizes[fields[0].decode()] = int(fields[2])
+        for entry in entries:
+            if entry.sha in sizes:
+                entry.size = sizes[entry.sha]
+            elif not entry.sha.strip("0"):  # the work tree's side: git has no blob for it yet
+                with contextlib.suppress(OSError):
+                    entry.size = (self.top / entry.path).lstat().st_size
+        return entries
 
     def untracked(self) -> list[str]:
         """Untracked, not ignored files of the work tree, repo-relative."""
@@ -169,6 +237,21 @@ class Git:
             ["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit], "list the tree"
         )
         return [os.fsdecode(p) for p in out.split(b"\0") if p]
+
+    def regular_files(self, commit: str, dirs: Sequence[str]) -> list[str]:
+        """The regular (non-symlink, non-submodule) files directly in ``dirs`` of
+        ``commit``'s tree ("." is the root), repo-relative; not recursive."""
+        specs = [f"{d.rstrip('/')}/" if d != "." else "./" for d in dirs]
+        out = self._checked(
+            ["--literal-pathspecs", "ls-tree", "-z", "--full-tree", commit, "--", *specs],
+            "list the tree",
+        )
+        found: list[str] = []
+        for entry in out.split(b"\0"):
+            meta, _, name = entry.partition(b"\t")
+            if name and meta.split(b" ")[0] in (b"100644", b"100755"):
+                found.append(os.fsdecode(name))
+        return found
 
     def blobs(self, specs: Sequence[str], max_bytes: int) -> dict[str, bytes | TooBig]:
         """Contents of ``rev:path`` specs that exist, in two batched ``cat-file`` calls.

@@ -25,9 +25,10 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from review_bot._artefacts import artefact_reason
+from review_bot._context import context_from_dir, context_from_git
 from review_bot._diffparse import (
     EntryKind,
     ParsedFile,
@@ -37,13 +38,14 @@ from review_bot._diffparse import (
     split_lines,
     unified_diff,
 )
-from review_bot._git import Git, TooBig
+from review_bot._git import Git, RawEntry, TooBig
 from review_bot.errors import InputError
 
 __all__ = [
     "DEFAULT_LIMITS",
     "ChangeLimits",
     "ChangeSet",
+    "ContextFile",
     "FileChange",
     "FileStatus",
     "Hunk",
@@ -142,6 +144,15 @@ class SkippedFile(BaseModel):
     reason: str
 
 
+class ContextFile(BaseModel):
+    """A new-side file outside the change that analyzers need to read (see ``_context``)."""
+
+    model_config = _FROZEN
+
+    path: str
+    content: str
+
+
 class ChangeSet(BaseModel):
     """Everything a review needs to know about the change."""
 
@@ -152,6 +163,8 @@ class ChangeSet(BaseModel):
     base: str | None = None  # sha of the base ref (from_git)
     head: str | None = None  # sha of HEAD (from_git)
     merge_base: str | None = None  # sha the diff was taken against (from_git)
+    # read by the analyzers only (a Go package's other files); never dumped, hashed or redacted
+    context: tuple[ContextFile, ...] = Field(default=(), exclude=True, repr=False)
 
     def file(self, path: str) -> FileChange | None:
         """The reviewed file at ``path`` (new path), if any."""
@@ -413,6 +426,25 @@ def _read_tree(tree: Path, paths: Sequence[str], max_bytes: int) -> dict[str, by
     return out
 
 
+def _materialized(change: ChangeSet) -> set[str]:
+    """The paths the tools phase writes for analyzers: files with new content and additions."""
+    return {
+        f.path
+        for f in change.files
+        if f.status != "deleted" and f.new_content is not None and f.added_lines
+    }
+
+
+def _with_context(
+    change: ChangeSet, read: Callable[[set[str]], list[tuple[str, str]]]
+) -> ChangeSet:
+    found = read(_materialized(change))
+    if not found:
+        return change
+    context = tuple(ContextFile(path=p, content=text) for p, text in found)
+    return change.model_copy(update={"context": context})
+
+
 def from_diff(
     diff: str | bytes, *, tree: Path | None = None, limits: ChangeLimits = DEFAULT_LIMITS
 ) -> ChangeSet:
@@ -430,13 +462,18 @@ def from_diff(
             return {f.path: f.added_content for f in files if f.added_content is not None}
         return _read_tree(Path(tree), [f.path for f in files], limits.max_file_bytes)
 
-    return _assemble(
+    change = _assemble(
         parsed,
         fetch,
         None,
         limits,
         tree=None if tree is None else Path(tree),
         require_content=tree is not None,
+    )
+    if tree is None:
+        return change
+    return _with_context(
+        change, lambda done: context_from_dir(Path(tree), done, limits.max_file_bytes)
     )
 
 
@@ -520,10 +557,16 @@ def from_git(
         raise InputError(f"repository {str(repo)!r} has no commits yet; commit first") from exc
     base_sha = git.resolve(base)
     merge_base = git.merge_base(base_sha, head)
-    raw = git.diff(merge_base, None if uncommitted else head)
+    # oversized files are skipped from their size alone: never diffed, read or parsed
+    big = _oversized(git.sizes(merge_base, None if uncommitted else head), limits)
+    raw = git.diff(merge_base, None if uncommitted else head, exclude=[b.path for b in big])
     parsed = parse_diff(raw) if raw.strip() else []
     if uncommitted:
         parsed += [_untracked(git, p, limits) for p in git.untracked()]
+    if not parsed and big:
+        return ChangeSet(
+            files=(), skipped=tuple(big), base=base_sha, head=head, merge_base=merge_base
+        )
     if not parsed:
         hint = (
             "" if uncommitted else ", or pass uncommitted=True (--uncommitted) for work-tree edits"
@@ -543,7 +586,7 @@ def from_git(
         blobs = git.blobs([f"{merge_base}:{p}" for p in olds], limits.max_file_bytes)
         return {p: blobs[f"{merge_base}:{p}"] for p in olds if f"{merge_base}:{p}" in blobs}
 
-    return _assemble(
+    change = _assemble(
         parsed,
         fetch_new,
         fetch_old,
@@ -553,3 +596,44 @@ def from_git(
         head=head,
         merge_base=merge_base,
     )
+    if big:
+        change = change.model_copy(update={"skipped": (*change.skipped, *big)})
+
+    def read_context(done: set[str]) -> list[tuple[str, str]]:
+        if uncommitted:
+            return context_from_dir(git.top, done, limits.max_file_bytes)
+        return context_from_git(git, head, done, limits.max_file_bytes)
+
+    return _with_context(change, read_context)
+
+
+_MODE_KINDS: dict[str, EntryKind] = {"120000": "symlink", "160000": "submodule"}
+_RAW_STATUS: dict[str, FileStatus] = {"A": "added", "D": "deleted"}
+
+
+def _oversized(entries: Sequence[RawEntry], limits: ChangeLimits) -> list[SkippedFile]:
+    """The files of the change over the size limit, with the reason their name or kind
+    would give first (vendored, lock file, deleted, ...), else ``oversized``."""
+    skipped = []
+    for entry in entries:
+        if entry.size <= limits.max_file_bytes:
+            continue
+        status: FileStatus = _RAW_STATUS.get(entry.status, "modified")
+        mode = entry.old_mode if status == "deleted" else entry.new_mode
+        pf = ParsedFile(
+            path=entry.path,
+            old_path=None,
+            status=status,
+            kind=_MODE_KINDS.get(mode, "file"),
+            binary=False,
+            hunks=(),
+            added_content=None,
+            old_mode=entry.old_mode,
+            new_mode=entry.new_mode,
+            similarity=None,
+        )
+        reason = _skip_by_name(pf) or (
+            f"oversized: {entry.size} bytes, over the {limits.max_file_bytes}-byte limit"
+        )
+        skipped.append(SkippedFile(path=entry.path, reason=reason))
+    return skipped

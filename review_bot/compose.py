@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from review_bot import change as change_mod
-from review_bot.audit import open_store, record_review
+from review_bot.audit.recording import record_review
 from review_bot.audit.retention import Retention
 from review_bot.audit.signing import Signer
+from review_bot.audit.stores import open_store
 from review_bot.cache import build_cache
-from review_bot.cache.completions import TieredCompletionCache
-from review_bot.cache.store import CacheStats
+from review_bot.cache.completions import TieredCompletionCache, completion_cache
+from review_bot.cache.keys import repo_tag
+from review_bot.cache.store import CacheAccess, CacheStats
 from review_bot.cache.tiered import TieredCache
 from review_bot.cache.tools import caching_analyzer_call
 from review_bot.change import ChangeSet
@@ -30,6 +32,8 @@ from review_bot.config.settings import Settings
 from review_bot.errors import DependencyUnavailable, ToolError
 from review_bot.events import EventSink, FanOut, NullSink
 from review_bot.findings import Finding, Review
+from review_bot.llm import Model, ModelResponse
+from review_bot.ownership import Owner
 from review_bot.pipeline import AgentPhaseResult, AgentRunner, Services, review
 from review_bot.redaction import Redactor
 from review_bot.resilience import Deadline, PolicyRegistry, ResilienceScope
@@ -38,10 +42,10 @@ from review_bot.tools.base import Analyzer, AnalyzerResult
 from review_bot.tools.registry import ToolPhaseResult
 from review_bot.tools.sandbox import ProcessRunner, SubprocessRunner
 from review_bot.tracing import TraceContext, Tracing, build_tracing, span_sink
+from review_bot.tracing.cache import TracedCache
 
 if TYPE_CHECKING:  # the agents stack (agent runtime, openai) loads only when a model is set
     from review_bot.agents.analyzers import ToolsFileAnalyzer
-    from review_bot.agents.client import ModelClient
 
 __all__ = ["Runtime", "example_change", "read_tree", "replay_agents"]
 
@@ -159,12 +163,12 @@ def _agents(
     redactor: Redactor,
     policies: PolicyRegistry | None,
     scope: ResilienceScope | None,
-    cache: TieredCompletionCache[Any] | None,
+    cache: TieredCompletionCache[ModelResponse] | None,
     analyzer: ToolsFileAnalyzer,
     settings: Settings | None,
-    client: ModelClient | None = None,
+    client: Model | None = None,
 ) -> AgentRunner | None:
-    from review_bot.agents.tracing import build_tracer
+    from review_bot.llm.tracing import build_tracer
     from review_bot.orchestration import build_agent_runner
 
     dependency = f"llm:{model.base_url or 'openai'}:{model.model}"
@@ -190,7 +194,7 @@ def _agents(
 
 
 def replay_agents(
-    client: ModelClient,
+    client: Model,
     config: ReviewConfig,
     settings: Mapping[str, Any],
     analyzer_call: AnalyzerCall | None = None,
@@ -232,11 +236,18 @@ class Runtime:
     tracing: Tracing | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, testing: bool = False) -> Runtime:
-        """Build the policies and the cache (nothing connects until first use)."""
+    def from_settings(
+        cls, settings: Settings, *, testing: bool = False, tracing: Tracing | None = None
+    ) -> Runtime:
+        """Build the policies and the cache (nothing connects until first use).
+
+        ``tracing`` shares a tracer the process already has (the service's); by default the
+        runtime builds its own from ``settings.tracing``.
+        """
         cache = build_cache(settings.cache) if settings.cache.enabled else None
         policies = PolicyRegistry(settings.resilience, testing=testing)
-        return cls(settings, policies, cache, tracing=build_tracing(settings.tracing))
+        tracer = tracing if tracing is not None else build_tracing(settings.tracing)
+        return cls(settings, policies, cache, tracing=tracer)
 
     async def aclose(self) -> None:
         """Release connections."""
@@ -254,17 +265,24 @@ class Runtime:
         events: EventSink | None = None,
         record: bool | None = None,
         trace: TraceContext | None = None,
+        owner: Owner | None = None,
     ) -> Review:
         """Review ``change`` with every configured collaborator; recorded when audit is on.
 
         ``trace`` continues a trace started elsewhere (the webhook that queued the job) and
-        names the review's span attributes.
+        names the review's span attributes. ``owner`` (repository, subject) goes into the
+        transcript and tags the cache entries, so both can be erased by either.
         """
         settings = self.settings
         config = config or settings.review
         events = events or NullSink()
+        cache: CacheAccess | None = self.cache
         if self.tracing is not None:
-            events = FanOut([events, span_sink(self.tracing, trace)])
+            sink = span_sink(self.tracing, trace)
+            events = FanOut([events, sink])
+            if cache is not None:
+                cache = TracedCache(cache, self.tracing.tracer, sink.context, sink.attributes)
+        tags = (repo_tag(owner.repo),) if owner is not None and owner.repo else ()
         deadline = Deadline(config.deadline_s)
         scope = self.policies.scope(deadline, events)
         cache_stats = CacheStats()
@@ -278,28 +296,32 @@ class Runtime:
         redactor = Redactor(remember=True)
         redacted_change = redactor.redact_change(change, everywhere=True)
         inner: AnalyzerCall = direct
-        if self.cache is not None:
+        if cache is not None:
             inner = caching_analyzer_call(
-                self.cache,
+                cache,
                 self.runner,
                 config.tools,
                 ttl_s=settings.cache.tool_ttl_s,
+                tags=tags,
                 stats=cache_stats,
                 redact=redactor.redact,
             )
         analyzer_call = _guarded_call(inner, self.policies, scope)
         agents_call = _BindableCall(analyzer_call)
         agents: AgentRunner | None = None
+        packages: tuple[str, ...] = ()
         model = settings.model
         if model is not None and not config.tools_only:
+            from review_bot.agents._runtime import RUNTIME_PACKAGES
             from review_bot.agents.analyzers import ToolsFileAnalyzer
-            from review_bot.agents.completion_cache import completion_cache
+
+            packages = RUNTIME_PACKAGES
 
             completions = (
                 completion_cache(
-                    self.cache, ttl_s=settings.cache.completion_ttl_s, stats=cache_stats
+                    cache, ttl_s=settings.cache.completion_ttl_s, stats=cache_stats, tags=tags
                 )
-                if self.cache is not None
+                if cache is not None
                 else None
             )
             agents = _agents(
@@ -336,14 +358,19 @@ class Runtime:
         retention = Retention(audit.retention_days or None, audit.max_total_mb or None)
         store = open_store(audit.transcripts, retention)
         key = audit.signing_key()
-        return await record_review(
-            change,
-            config,
-            services,
-            store,
-            redactor=redactor,
-            model_settings=model_settings(model) if agents is not None and model else None,
-            fsync_on=settings.audit.fsync_on,
-            bind_analyzer_call=agents_call.bind,
-            signer=Signer(*key) if key else None,
-        )
+        try:
+            return await record_review(
+                change,
+                config,
+                services,
+                store,
+                redactor=redactor,
+                model_settings=model_settings(model) if agents is not None and model else None,
+                fsync_on=settings.audit.fsync_on,
+                bind_analyzer_call=agents_call.bind,
+                signer=Signer(*key) if key else None,
+                packages=packages,
+                owner=owner.labels() if owner is not None else None,
+            )
+        finally:
+            store.close()  # a PostgreSQL store holds a connection per review

@@ -18,17 +18,27 @@ Every error we raise on purpose derives from :class:`ReviewError`, so each entry
     ├── DependencyUnavailable       a resilience policy refused or gave up
     │   ├── CircuitOpen
     │   ├── BulkheadFull
-    │   └── DeadlineExceeded
+    │   │   └── JobBusy             another worker holds the job / no free repo slot
+    │   ├── DeadlineExceeded
+    │   └── BudgetExhausted         the review's token or turn budget is spent
     ├── CacheError
     ├── TranscriptError
     │   ├── TranscriptTampered
     │   └── ReplayMismatch
     └── GitHubError
+        └── GitHubStatusError       an error status (``status``, ``detail``)
+            ├── GitHubWriteUncertain    a POST may have taken effect
+            └── GitHubRateLimited       limited longer than we wait (``retry_after``)
+
+The modules that raise an error re-export it under its old import path
+(``review_bot.llm.budget.BudgetExhausted``, ``review_bot.service.runner.JobBusy``,
+``review_bot.github.client.GitHubStatusError`` ...).
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "BudgetExhausted",
     "BulkheadFull",
     "CacheError",
     "CircuitOpen",
@@ -36,8 +46,12 @@ __all__ = [
     "DeadlineExceeded",
     "DependencyUnavailable",
     "GitHubError",
+    "GitHubRateLimited",
+    "GitHubStatusError",
+    "GitHubWriteUncertain",
     "InputError",
     "InvalidModelOutput",
+    "JobBusy",
     "ModelError",
     "ModelRejected",
     "ModelUnavailable",
@@ -117,8 +131,16 @@ class BulkheadFull(DependencyUnavailable):
     """No concurrency slot became free within the bulkhead's wait bound."""
 
 
+class JobBusy(BulkheadFull):
+    """Another worker holds this job, or the repository has no free review slot: retry later."""
+
+
 class DeadlineExceeded(DependencyUnavailable):
     """The review's time budget does not allow this call (or ran out during it)."""
+
+
+class BudgetExhausted(DependencyUnavailable):
+    """The review's token or turn budget is spent: no further model calls are made."""
 
 
 class CacheError(ReviewError):
@@ -143,3 +165,27 @@ class ReplayMismatch(TranscriptError):
 
 class GitHubError(ReviewError):
     """A GitHub API call failed."""
+
+
+class GitHubStatusError(GitHubError):
+    """GitHub answered with an error status (kept on ``status`` for callers to branch on).
+
+    ``detail`` is GitHub's message and its ``errors`` list as text (what a 422 was about).
+    """
+
+    def __init__(self, message: str, status: int, detail: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+
+
+class GitHubWriteUncertain(GitHubStatusError):
+    """A POST got a 5xx or no answer: it may have taken effect. ``status`` 0: no answer."""
+
+
+class GitHubRateLimited(GitHubStatusError):
+    """Rate limited for longer than we are willing to wait; ``retry_after`` in seconds."""
+
+    def __init__(self, message: str, status: int, retry_after: float) -> None:
+        super().__init__(message, status)
+        self.retry_after = retry_after

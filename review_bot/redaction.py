@@ -31,6 +31,8 @@ __all__ = ["PLACEHOLDER_RE", "Redactor", "SecretSpan", "placeholder_for"]
 PLACEHOLDER_RE = re.compile(r"\[REDACTED:[a-z0-9-]+:[0-9a-f]{8}\]")
 MIN_LITERAL_LENGTH = 8  # shorter values are not replaced everywhere (too many false hits)
 MEMO_ENTRIES = 4096  # texts whose spans are remembered (model requests repeat their history)
+SETTLED_ENTRIES = 1 << 15  # texts known to need no redaction (see Redactor._settled)
+ANY = "*"  # settled under any keyword rules: the redactor's own output
 
 
 @dataclass(frozen=True)
@@ -72,12 +74,21 @@ class Redactor:
         # this redactor produced is known to hold no secret it can detect
         self._detected: dict[tuple[str, str | None], list[tuple[int, int, str]]] = {}
         self._clean: set[str] = set()
+        # texts known to hold nothing to redact: text -> (secrets known when settled, the
+        # keyword rules it was scanned with, or ANY for this redactor's own output). A text
+        # sent again (conversation history, a record of an already redacted request) costs
+        # one lookup until a new secret is learned, then only the literal check runs.
+        self._settled: dict[str, tuple[int, str]] = {}
+        self.scans = 0  # texts run through the detectors (the one-pass tests count them)
 
     def find(self, text: str, filename: str | None = None) -> list[SecretSpan]:
         """The secrets in ``text``, in order, without overlaps (placeholders are skipped).
 
         ``filename`` (the file ``text`` is from) picks the keyword detector's rules.
         """
+        rules = _rules(filename)
+        if self._is_settled(text, rules):
+            return []
         taken = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
         candidates = list(self._detect(text, filename))
         for value, kind in self._literals(text, candidates):
@@ -92,7 +103,18 @@ class Redactor:
                 continue
             taken.append((start, end))
             spans.append(SecretSpan(start, end, kind, placeholder_for(kind, text[start:end])))
+        if not spans:
+            self._settle(text, rules)
         return sorted(spans, key=lambda s: s.start)
+
+    def _is_settled(self, text: str, rules: str) -> bool:
+        entry = self._settled.get(text)
+        return entry is not None and entry[0] == len(self._known) and entry[1] in (ANY, rules)
+
+    def _settle(self, text: str, rules: str) -> None:
+        if len(self._settled) >= SETTLED_ENTRIES:
+            self._settled.clear()
+        self._settled[text] = (len(self._known), rules)
 
     def _literals(
         self, text: str, candidates: Iterable[tuple[int, int, str]]
@@ -118,6 +140,7 @@ class Redactor:
         if found is None:
             if len(self._detected) >= MEMO_ENTRIES:
                 self._detected.clear()
+            self.scans += 1
             found = self._detected[key] = detect(text, filename)
         return found
 
@@ -137,6 +160,7 @@ class Redactor:
         if len(self._clean) >= MEMO_ENTRIES:
             self._clean.clear()
         self._clean.add(redacted)  # detection finds nothing new in it (redact is idempotent)
+        self._settle(redacted, ANY)  # nor does the literal check, until a secret is learned
         return redacted
 
     def redact_obj(self, value: Any) -> Any:
@@ -188,8 +212,10 @@ class Redactor:
                 for text in (file.new_content, file.old_content, *(h.text for h in file.hunks)):
                     if text:
                         self.find(text, file.path)
+        # the analyzers' context files are never shown to anyone: the redacted change,
+        # the one agents and transcripts get, does not carry them
         redacted = change.model_copy(
-            update={"files": tuple(self._file(f) for f in change.files)}
+            update={"files": tuple(self._file(f) for f in change.files), "context": ()}
         )
         self._last_change = (change, everywhere, len(self._known), redacted)
         return redacted
@@ -221,6 +247,12 @@ class Redactor:
     def redact_path(self, path: str) -> str:
         """``path`` as the redacted change names it."""
         return self.redact(path)
+
+
+def _rules(filename: str | None) -> str:
+    """Which keyword rules a text is scanned with (they depend on the file type only)."""
+    suffix = filename.rsplit(".", 1)[-1] if filename and "." in filename else ""
+    return suffix[:10]
 
 
 def _line_tail(secret: str) -> str:

@@ -287,13 +287,40 @@ def _split_hits(text: str) -> Iterator[Hit]:
                 yield head_start, head_start + end - cut, kind
 
 
+# what sets a line of a diff (``+``/``-``/`` ``) or of a numbered excerpt the agents are shown
+# (``  12 + ``) apart from the file's own line: single-line detectors look at the rest, so a line
+# seen as file content, as a hunk line and inside a model prompt is scanned once. A secret
+# cannot reach into the prefix (it ends in a space or is one marker character before the text).
+_LINE_PREFIX = re.compile(r"[ \t]*\d+ [+ ] |[+\- ]")
+
+
+def _scan_line(line: str) -> tuple[Hit, ...]:
+    """The single-line pattern and entropy detectors on one line (the costly part)."""
+    return (*_pattern_hits(line, _LINE_PATTERNS), *_entropy_hits(line))
+
+
 @functools.lru_cache(maxsize=LINE_MEMO)
-def _line_hits(line: str, filename: str) -> tuple[Hit, ...]:
-    """The single-line detectors on one line (lines repeat: old and new side, hunks)."""
-    hits = [*_pattern_hits(line, _LINE_PATTERNS), *_entropy_hits(line)]
-    if _KEYWORD_HINT.search(line):
-        hits += _keyword_hits(line, filename)
-    return tuple(hits)
+def _body_hits(body: str) -> tuple[Hit, ...]:
+    return _scan_line(body)
+
+
+@functools.lru_cache(maxsize=LINE_MEMO)
+def _keyword_line_hits(body: str, filename: str) -> tuple[Hit, ...]:
+    return tuple(_keyword_hits(body, filename))
+
+
+def _line_hits(line: str, filename: str) -> list[Hit]:
+    """The single-line detectors on one line, memoised on the line without its diff or
+    excerpt prefix (lines repeat: old and new side, hunks, the agents' excerpts)."""
+    match = _LINE_PREFIX.match(line)
+    cut = match.end() if match else 0
+    body = line[cut:]
+    hits = list(_body_hits(body))
+    if _KEYWORD_HINT.search(body):  # the keyword rules depend on the file type as well
+        hits += _keyword_line_hits(body, filename)
+    if cut:
+        hits = [(start + cut, end + cut, kind) for start, end, kind in hits]
+    return hits
 
 
 def _keyword_file(filename: str | None) -> str:

@@ -15,6 +15,7 @@ anything new. Renderers show a suggestion as a diff with :func:`suggestion_diff`
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
 from collections import Counter
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from review_bot.findings import Finding
 
 __all__ = [
     "Anchored",
+    "Baselines",
     "Edit",
     "FileAnalyzer",
     "anchor",
@@ -153,21 +155,70 @@ def _tool_names(finding: Finding) -> list[str]:
     return [s.split(":", 1)[1] for s in finding.sources if s.startswith("tool:")]
 
 
+class Baselines:
+    """Each analyzer's findings on the unpatched files, run once per (analyzer, path).
+
+    Checks of several edits share it, concurrently too: the second asker awaits the first
+    run instead of starting its own.
+    """
+
+    def __init__(self) -> None:
+        self._runs: dict[tuple[str, str], asyncio.Future[Sequence[Finding]]] = {}
+
+    async def findings(
+        self, analyzer: FileAnalyzer, name: str, file: FileChange
+    ) -> Sequence[Finding]:
+        """``name``'s findings on ``file`` as it is in the change (raises ToolError)."""
+        key = (name, file.path)
+        run = self._runs.get(key)
+        if run is None:
+            run = self._runs[key] = asyncio.ensure_future(analyzer.analyze(name, file))
+        # one asker cancelled must not cancel the run the others wait for
+        return await asyncio.shield(run)
+
+
+async def _compare(
+    analyzer: FileAnalyzer,
+    name: str,
+    finding: Finding,
+    *,
+    file: FileChange,
+    patched_file: FileChange,
+    baseline: Baselines,
+    reported: bool,
+) -> str | None:
+    """Why ``name`` rejects the patch (a new rule, or ``finding`` still there), or None."""
+    try:
+        before, after = await asyncio.gather(
+            baseline.findings(analyzer, name, file), analyzer.analyze(name, patched_file)
+        )
+    except ToolError as exc:
+        return f"{name} could not check the patch: {exc}"
+    before_counts = Counter(f.rule_id for f in before)
+    after_counts = Counter(f.rule_id for f in after)
+    new = sorted(r for r in after_counts if after_counts[r] > before_counts[r])
+    if new:
+        return f"{name} reports new findings after the patch: {new}"
+    if reported and after_counts[finding.rule_id] >= before_counts[finding.rule_id]:
+        return f"{name} still reports {finding.rule_id} after the patch"
+    return None
+
+
 async def verify_edit(
     finding: Finding,
     file: FileChange,
     patched: str,
     analyzer: FileAnalyzer | None,
-    baseline: dict[str, Sequence[Finding]] | None = None,
+    baseline: Baselines | None = None,
     *,
     only_reporting: bool = False,
 ) -> str | None:
     """None when ``patched`` fixes ``finding`` cleanly, else why it does not.
 
     Clean: it parses; each tool that reported the finding reports fewer of its rule; no
-    analyzer (with ``only_reporting``: none of the reporting tools, for a tool's own autofix)
-    reports a rule more often than before. ``baseline`` memoises each analyzer's findings on
-    the unpatched file across edits of one file.
+    analyzer (with ``only_reporting``: none of the reporting tools) reports a rule more often
+    than before. The analyzers run concurrently. ``baseline`` memoises each analyzer's
+    findings on the unpatched file across edits (and across files: it is keyed by path).
     """
     problem = _parses(file, patched)
     if problem:
@@ -179,25 +230,26 @@ async def verify_edit(
     missing = [n for n in needed if n not in names]
     if missing:
         return f"cannot re-run {missing} to check the fix"
-    if analyzer is None:
+    if analyzer is None or not names:
         return None
-    baseline = {} if baseline is None else baseline
+    baseline = Baselines() if baseline is None else baseline
     patched_file = file.model_copy(update={"new_content": patched})
-    for name in names:
-        try:
-            if name not in baseline:
-                baseline[name] = await analyzer.analyze(name, file)
-            after = await analyzer.analyze(name, patched_file)
-        except ToolError as exc:
-            return f"{name} could not check the patch: {exc}"
-        before_counts = Counter(f.rule_id for f in baseline[name])
-        after_counts = Counter(f.rule_id for f in after)
-        new = sorted(r for r in after_counts if after_counts[r] > before_counts[r])
-        if new:
-            return f"{name} reports new findings after the patch: {new}"
-        if name in needed and after_counts[finding.rule_id] >= before_counts[finding.rule_id]:
-            return f"{name} still reports {finding.rule_id} after the patch"
-    return None
+    verdicts = await asyncio.gather(
+        *(
+            _compare(
+                analyzer,
+                name,
+                finding,
+                file=file,
+                patched_file=patched_file,
+                baseline=baseline,
+                reported=name in needed,
+            )
+            for name in names
+        )
+    )
+    # the first analyzer (in ``available`` order) that objects names the reason
+    return next((v for v in verdicts if v), None)
 
 
 def suggestion_diff(finding: Finding, change: ChangeSet | None) -> list[str]:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from review_bot.change import ChangeSet, from_git
+from review_bot._git import Git
+from review_bot.change import ChangeLimits, ChangeSet, from_git
 from review_bot.errors import InputError
 
 ENV = {
@@ -283,3 +284,42 @@ def test_the_bots_own_artefacts_are_never_reviewed(repo: Path) -> None:
         "review-bot artefact: a review transcript"
     )
     assert reasons[".review-bot-baseline.json"] == "review-bot artefact: the findings baseline"
+
+
+def test_oversized_files_are_skipped_from_their_size_before_any_diff(repo: Path) -> None:
+    limits = ChangeLimits(max_file_bytes=1_000)
+    write(repo, "big.py", "x = 1\n" * 400)  # 2,400 bytes
+    write(repo, "vendor/lib.py", "y = 2\n" * 400)
+    write(repo, "app.py", "def f():\n    return 2\n")
+    git(repo, "rm", "-q", "docs/guide.md")
+    commit_all(repo, "change")
+    change = from_git(repo, "main", limits=limits)
+    assert set(by_path(change)) == {"app.py"}
+    reasons = {s.path: s.reason for s in change.skipped}
+    assert reasons["big.py"] == "oversized: 2400 bytes, over the 1000-byte limit"
+    assert reasons["vendor/lib.py"] == "vendored: under vendor/"  # its name decides first
+    assert reasons["docs/guide.md"].startswith("deleted")
+
+
+def test_sizes_come_from_git_and_excluded_paths_are_not_diffed(repo: Path) -> None:
+    write(repo, "big file:*.py", "x = 1\n" * 400)
+    write(repo, "app.py", "def f():\n    return 2\n")
+    head = commit_all(repo, "change")
+    gitrepo = Git(repo)
+    base = gitrepo.merge_base(gitrepo.resolve("main"), head)
+    sizes = {e.path: (e.status, e.size) for e in gitrepo.sizes(base, head)}
+    assert sizes == {"big file:*.py": ("A", 2400), "app.py": ("M", 22)}
+    diff = gitrepo.diff(base, head, exclude=["big file:*.py"])
+    assert b"app.py" in diff
+    assert b"big file" not in diff
+    # the work tree's side is sized with lstat
+    write(repo, "app.py", "z = 3\n" * 10)
+    assert ("M", 60) in [(e.status, e.size) for e in gitrepo.sizes(base, None)]
+
+
+def test_a_change_of_only_oversized_files_is_all_skips(repo: Path) -> None:
+    write(repo, "big.py", "x = 1\n" * 400)
+    commit_all(repo, "change")
+    change = from_git(repo, "main", limits=ChangeLimits(max_file_bytes=1_000))
+    assert change.files == ()
+    assert [s.path for s in change.skipped] == ["big.py"]

@@ -70,6 +70,7 @@ def test_the_readme_config_example_loads(tmp_path: Path) -> None:
     assert settings.model is not None
     assert settings.model.model == "gpt-4o-mini"
     assert settings.resilience.default.max_attempts == 4
+    assert settings.retention.reviews_days == 30
 
 
 def test_settings_without_a_model_are_tools_only(tmp_path: Path) -> None:

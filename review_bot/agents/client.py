@@ -1,121 +1,262 @@
-"""The one door every model call goes through: redact → record → budget → cache → policy.
+"""The agent runtime's side of the model seam (AutoGen), both ways.
 
-:class:`ReviewModelClient` is an AutoGen ``ChatCompletionClient`` that wraps the real one
-(OpenAI-compatible, a replay client, a scripted fake). For each call it
+* :class:`ProviderModel` makes an AutoGen ``ChatCompletionClient`` (the OpenAI-compatible
+  one, a scripted fake) a :class:`~review_bot.llm.Model`: our messages and settings go in as
+  AutoGen's, its answer comes back as ours, and SDK errors and malformed answers become ours.
+* :class:`RuntimeClient` makes a ``Model`` an AutoGen ``ChatCompletionClient``, which is what
+  an ``AssistantAgent`` calls.
+* :class:`ReviewModelClient` is one agent turn's client: the provider behind the layers
+  :func:`review_bot.llm.assemble` puts around it (redact → record → budget → cache → policy),
+  seen by the agent as a ``ChatCompletionClient``.
 
-1. redacts every outgoing message (secrets never leave the process),
-2. emits ``model.request`` / ``model.response`` events for the transcript,
-3. claims a turn from the review's :class:`UsageLedger` (token and turn caps),
-4. asks the injected cache (default: none), and on a miss
-5. runs the call through the injected policy (default: call directly), translating OpenAI
-   SDK errors into ours so the policy can retry the retryable ones,
-6. records usage and cost, and traces a generation.
+Everything below the seam (cache, transcripts, replay, budget) knows our types only.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 import json
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Literal, Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, cast
 
-from autogen_core import CancellationToken
+from autogen_core import CancellationToken, FunctionCall
 from autogen_core.models import (
-    AssistantMessage,
     ChatCompletionClient,
     CreateResult,
-    FunctionExecutionResultMessage,
     LLMMessage,
     ModelCapabilities,
     ModelInfo,
-    SystemMessage,
-    UserMessage,
+    RequestUsage,
 )
 from autogen_core.tools import Tool, ToolSchema
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
-from review_bot.agents.answers import complete_answer, malformed_answers
-from review_bot.agents.tracing import NullTracer, Tracer
-from review_bot.agents.usage import UsageLedger
-from review_bot.agents.wire import OneShotClient, model_request, result_content, tool_schemas
+from review_bot.agents.answers import malformed_answers
+from review_bot.agents.wire import OneShotClient, tool_schemas
+from review_bot.errors import ConfigError
 from review_bot.events import EventSink
+from review_bot.llm import (
+    CompletionCache,
+    Message,
+    Model,
+    ModelPolicy,
+    ModelResponse,
+    Redact,
+    RequestSettings,
+    ToolCall,
+    Usage,
+    UsageLedger,
+    assemble,
+    direct,
+)
+from review_bot.llm.tracing import Tracer
 from review_bot.resilience.openai_errors import translate_openai_errors
 from review_bot.tokens import count_tokens
 
 __all__ = [
-    "CompletionCache",
+    "DEFAULT_MODEL_INFO",
     "ModelClient",
-    "ModelPolicy",
-    "Redact",
+    "ProviderModel",
     "ReviewModelClient",
-    "direct",
+    "RuntimeClient",
+    "from_runtime",
+    "to_runtime",
 ]
 
-ModelClient = ChatCompletionClient
-"""The agent runtime's model-client interface, by a name of ours (the composition root and
-replay pass clients through without knowing the runtime)."""
+ModelClient = ChatCompletionClient | Model
+"""What a client factory may hand the agents: the runtime's client or a model of ours."""
 
-Redact = Callable[[str], str]
-ModelCall = Callable[[], Awaitable[CreateResult]]
-ModelPolicy = Callable[[ModelCall], Awaitable[CreateResult]]
-
-
-class CompletionCache(Protocol):
-    """Content-addressed completions: ``key`` holds everything the answer depends on."""
-
-    async def get_or_create(self, key: Mapping[str, Any], create: ModelCall) -> CreateResult:
-        """The cached answer for ``key``, or ``create()``'s (stored for next time)."""
-
-
-async def direct(call: ModelCall) -> CreateResult:
-    """The default policy: just make the call."""
-    return await call()
+DEFAULT_MODEL_INFO = ModelInfo(
+    vision=False,
+    function_calling=True,
+    json_output=True,
+    structured_output=True,
+    family="unknown",
+)
+_OURS: TypeAdapter[Message] = TypeAdapter(Message)
+_THEIRS: TypeAdapter[LLMMessage] = TypeAdapter(LLMMessage)
+_CHOICES = ("auto", "required", "none")
+_FINISH = ("stop", "length", "function_calls", "content_filter", "unknown")
 
 
-def _redact_message(message: LLMMessage, redact: Redact) -> LLMMessage:
-    if isinstance(message, SystemMessage):
-        return message.model_copy(update={"content": redact(message.content)})
-    if isinstance(message, UserMessage):
-        if isinstance(message.content, str):
-            return message.model_copy(update={"content": redact(message.content)})
-        parts = [redact(p) if isinstance(p, str) else p for p in message.content]
-        return message.model_copy(update={"content": parts})
-    if isinstance(message, AssistantMessage):
-        thought = redact(message.thought) if message.thought else message.thought
-        if isinstance(message.content, str):
-            return message.model_copy(
-                update={"content": redact(message.content), "thought": thought}
+def from_runtime(messages: Sequence[LLMMessage]) -> list[Message]:
+    """AutoGen's messages as ours (both dump to the same JSON)."""
+    try:
+        return [_OURS.validate_python(m.model_dump(mode="json")) for m in messages]
+    except ValueError as exc:
+        raise ConfigError(
+            f"a message the agents built cannot be sent (only text is supported): {exc}"
+        ) from exc
+
+
+def to_runtime(messages: Sequence[Message]) -> list[LLMMessage]:
+    """Our messages as AutoGen's."""
+    return [_THEIRS.validate_python(m.model_dump(mode="json")) for m in messages]
+
+
+def _response(result: CreateResult) -> ModelResponse:
+    content: str | list[ToolCall]
+    if isinstance(result.content, str):
+        content = result.content
+    else:
+        content = [ToolCall(id=c.id, name=c.name, arguments=c.arguments) for c in result.content]
+    return ModelResponse(
+        finish_reason=str(result.finish_reason),
+        content=content,
+        usage=Usage(
+            prompt_tokens=result.usage.prompt_tokens,
+            completion_tokens=result.usage.completion_tokens,
+        ),
+        cached=result.cached,
+        thought=result.thought,
+    )
+
+
+def _result(response: ModelResponse) -> CreateResult:
+    content: str | list[FunctionCall]
+    if isinstance(response.content, str):
+        content = response.content
+    else:
+        content = [
+            FunctionCall(id=c.id, name=c.name, arguments=c.arguments) for c in response.content
+        ]
+    reason = response.finish_reason if response.finish_reason in _FINISH else "unknown"
+    return CreateResult(
+        finish_reason=cast(Any, reason),
+        content=content,
+        usage=RequestUsage(
+            prompt_tokens=response.usage.prompt_tokens,
+            completion_tokens=response.usage.completion_tokens,
+        ),
+        cached=response.cached,
+        thought=response.thought,
+    )
+
+
+class ProviderModel:
+    """An AutoGen client as our :class:`~review_bot.llm.Model` (the provider adapter)."""
+
+    def __init__(self, client: ChatCompletionClient, model: str) -> None:
+        self.client = client
+        self._what = f"model {model!r}"
+
+    async def request(
+        self, messages: Sequence[Message], settings: RequestSettings
+    ) -> ModelResponse:
+        """One completion; OpenAI SDK errors and malformed answers raised as ours."""
+        if settings.tool_choice not in _CHOICES:
+            raise ConfigError(
+                f"tool_choice {settings.tool_choice!r} is not supported: use one of {_CHOICES}"
             )
-        calls = [dataclasses.replace(c, arguments=redact(c.arguments)) for c in message.content]
-        return message.model_copy(update={"content": calls, "thought": thought})
-    results = [r.model_copy(update={"content": redact(r.content)}) for r in message.content]
-    return FunctionExecutionResultMessage(content=results)
+        sent = to_runtime(messages)
+        with translate_openai_errors(self._what), malformed_answers(self._what):
+            result = await self.client.create(
+                sent,
+                tools=[cast(ToolSchema, dict(t)) for t in settings.tools],
+                tool_choice=cast(Literal["auto", "required", "none"], settings.tool_choice),
+                json_output=settings.output,
+                extra_create_args=dict(settings.extra),
+            )
+            return _response(result)
+
+    async def close(self) -> None:
+        """Close the client (its HTTP pool)."""
+        await self.client.close()
 
 
-class ReviewModelClient(OneShotClient):
-    """Wraps one agent's model client; give every agent its own instance.
+class RuntimeClient(OneShotClient):
+    """A :class:`~review_bot.llm.Model` as AutoGen's ``ChatCompletionClient``.
 
     Args:
-        inner: the client that talks to the model (never shared between agents).
-        agent: the role name (``reviewer``, ``security``, ``coder``) for stats and events.
-        model: the model name (cache keys, events, token counting).
-        redact: replaces secrets in outgoing text.
-        events: receives ``model.request`` / ``model.response``.
-        ledger: the review's usage and caps.
-        policy: runs the call (deadline, bulkhead, breaker, retry); default direct.
-        cache: completions cache; default none.
-        tracer: traces a generation per call.
-        labels: extra event fields (``chunk``), JSON-serialisable.
-        cache_scope: what else the answer depends on (provider URL, temperature, prompt
-            version): part of the cache key.
+        model: the model behind it (usually an assembled stack).
+        name: the model name (token counting).
+        model_info: what the model can do, as AutoGen's agents ask.
         output_schema: ask for every answer as this schema (structured output), unless the
             caller asks for an output format itself; None: the prompt's schema only.
+        context_window: tokens the model takes (``remaining_tokens``).
     """
 
     def __init__(
         self,
-        inner: ChatCompletionClient,
+        model: Model,
+        *,
+        name: str,
+        model_info: ModelInfo,
+        output_schema: type[BaseModel] | None = None,
+        context_window: int = 128_000,
+    ) -> None:
+        self._model = model
+        self._name = name
+        self._info = model_info
+        self._schema = output_schema
+        self._window = context_window
+
+    async def create(
+        self,
+        messages: Sequence[LLMMessage],
+        *,
+        tools: Sequence[Tool | ToolSchema] = [],
+        tool_choice: Tool | Literal["auto", "required", "none"] = "auto",
+        json_output: bool | type[BaseModel] | None = None,
+        extra_create_args: Mapping[str, Any] = {},
+        cancellation_token: CancellationToken | None = None,
+    ) -> CreateResult:
+        """The model's answer, as AutoGen's result."""
+        settings = RequestSettings(
+            tools=tuple(tool_schemas(tools)),
+            tool_choice=tool_choice if isinstance(tool_choice, str) else tool_choice.name,
+            output=self._schema if json_output is None else json_output,
+            extra=dict(extra_create_args),
+        )
+        response = await self._model.request(from_runtime(messages), settings)
+        result = _result(response)
+        self._add_usage(result.usage)
+        return result
+
+    async def close(self) -> None:
+        """Nothing of its own to close."""
+
+    def count_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = []
+    ) -> int:
+        """Tokens of the messages and tool schemas (offline tiktoken, a close estimate)."""
+        text = json.dumps([m.model_dump(mode="json") for m in messages], ensure_ascii=False)
+        text += json.dumps(tool_schemas(tools))
+        return count_tokens(text, self._name)
+
+    def remaining_tokens(
+        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = []
+    ) -> int:
+        """What is left of the context window."""
+        return self._window - self.count_tokens(messages, tools=tools)
+
+    @property
+    def capabilities(self) -> ModelCapabilities:
+        """Deprecated AutoGen alias of :attr:`model_info`."""
+        return self._info
+
+    @property
+    def model_info(self) -> ModelInfo:
+        """What the model can do."""
+        return self._info
+
+
+class ReviewModelClient(RuntimeClient):
+    """One agent turn's client: ``inner`` behind redact → record → budget → cache → policy.
+
+    Args:
+        inner: the provider: an AutoGen client (never shared between agents) or a model of
+            ours (the transcript's, in replay).
+        agent, model, redact, events, ledger, policy, cache, tracer, labels, cache_scope: as
+            :func:`review_bot.llm.assemble` takes them.
+        output_schema: structured output for every answer (see :class:`RuntimeClient`).
+        model_info: what the model can do when ``inner`` does not say (a model of ours);
+            default :data:`DEFAULT_MODEL_INFO`.
+        context_window: tokens the model takes.
+    """
+
+    def __init__(
+        self,
+        inner: ModelClient,
         *,
         agent: str,
         model: str,
@@ -128,133 +269,37 @@ class ReviewModelClient(OneShotClient):
         labels: Mapping[str, Any] | None = None,
         cache_scope: Mapping[str, Any] | None = None,
         output_schema: type[BaseModel] | None = None,
+        model_info: ModelInfo | None = None,
+        context_window: int = 128_000,
     ) -> None:
-        self._inner = inner
-        self._agent = agent
-        self._model = model
-        self._redact = redact
-        self._events = events
-        self._ledger = ledger
-        self._policy = policy
-        self._cache = cache
-        self._tracer: Tracer = tracer or NullTracer()
-        self._labels = dict(labels or {})
-        self._scope = dict(cache_scope or {})
-        self._schema = output_schema
-        self._seq = itertools.count(1)
-
-    async def create(
-        self,
-        messages: Sequence[LLMMessage],
-        *,
-        tools: Sequence[Tool | ToolSchema] = [],
-        tool_choice: Tool | Literal["auto", "required", "none"] = "auto",
-        json_output: bool | type[BaseModel] | None = None,
-        extra_create_args: Mapping[str, Any] = {},
-        cancellation_token: CancellationToken | None = None,
-    ) -> CreateResult:
-        """Redact, record, and make (or fetch from the cache) one completion."""
-        if json_output is None and self._schema is not None:
-            json_output = self._schema
-        redacted = [_redact_message(m, self._redact) for m in messages]
-        seq = next(self._seq)
-        request = {
-            "model": self._model,
-            **model_request(redacted, tools, tool_choice, json_output),
-            "extra": {
-                k: v for k, v in extra_create_args.items() if isinstance(v, str | int | float)
-            },
-        }
-        self._events.emit("model.request", agent=self._agent, seq=seq, **self._labels, **request)
-
-        what = f"model {self._model!r}"
-
-        async def call() -> CreateResult:
-            with translate_openai_errors(what), malformed_answers(what):
-                result = await self._inner.create(
-                    redacted,
-                    tools=tools,
-                    tool_choice=tool_choice,
-                    json_output=json_output,
-                    extra_create_args=extra_create_args,
-                    cancellation_token=cancellation_token,
-                )
-            return complete_answer(result, what)
-
-        async def through_policy() -> CreateResult:
-            return await self._policy(call)
-
-        self._ledger.reserve()
-        try:
-            with self._tracer.observe(
-                f"{self._agent} model call",
-                "generation",
-                input=request["messages"],
-                metadata={"agent": self._agent, **self._labels},
-                model=self._model,
-            ) as generation:
-                if self._cache is not None:
-                    key = {**self._scope, **request}
-                    result = await self._cache.get_or_create(key, through_policy)
-                else:
-                    result = await through_policy()
-                usage = result.usage
-                cost = self._ledger.record(
-                    self._agent, usage.prompt_tokens, usage.completion_tokens, result.cached
-                )
-                generation.update(
-                    output=result_content(result),
-                    usage_details={
-                        "input": usage.prompt_tokens,
-                        "output": usage.completion_tokens,
-                    },
-                    cost_details={"total": cost},
-                )
-        finally:
-            self._ledger.release()
-        self._add_usage(usage)
-        self._events.emit(
-            "model.response",
-            agent=self._agent,
-            seq=seq,
-            **self._labels,
-            model=self._model,
-            finish_reason=result.finish_reason,
-            usage={
-                "prompt_tokens": usage.prompt_tokens,
-                "completion_tokens": usage.completion_tokens,
-            },
-            cached=result.cached,
-            thought=result.thought,
-            cost_usd=cost,
-            **result_content(result),
+        if isinstance(inner, ChatCompletionClient):
+            self._provider: Model = ProviderModel(inner, model)
+            info = inner.model_info
+        else:
+            self._provider = inner
+            info = model_info or DEFAULT_MODEL_INFO
+        stack = assemble(
+            self._provider,
+            agent=agent,
+            model=model,
+            redact=redact,
+            events=events,
+            ledger=ledger,
+            policy=policy,
+            cache=cache,
+            cache_scope=cache_scope,
+            tracer=tracer,
+            labels=labels,
         )
-        return result
+        super().__init__(
+            stack,
+            name=model,
+            model_info=info,
+            output_schema=output_schema,
+            context_window=context_window,
+        )
 
     async def close(self) -> None:
-        """Close the wrapped client."""
-        await self._inner.close()
-
-    def count_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = []
-    ) -> int:
-        """Tokens of the messages and tool schemas (offline tiktoken, a close estimate)."""
-        text = json.dumps([m.model_dump(mode="json") for m in messages], ensure_ascii=False)
-        text += json.dumps(tool_schemas(tools))
-        return count_tokens(text, self._model)
-
-    def remaining_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = []
-    ) -> int:
-        """What is left of the wrapped client's context window (via its own count)."""
-        return self._inner.remaining_tokens(messages, tools=tools)
-
-    @property
-    def capabilities(self) -> ModelCapabilities:
-        """Deprecated AutoGen alias of :attr:`model_info`."""
-        return self._inner.capabilities
-
-    @property
-    def model_info(self) -> ModelInfo:
-        """The wrapped client's model info."""
-        return self._inner.model_info
+        """Close the provider's client, if it has one."""
+        if isinstance(self._provider, ProviderModel):
+            await self._provider.close()

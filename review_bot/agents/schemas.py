@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -107,6 +107,21 @@ class CoderOutput(BaseModel):
     patches: list[Patch]
 
 
+def _untitled(schema: Any, *, properties: bool = False) -> Any:
+    """``schema`` without pydantic's ``title`` annotations (the field names say it already)."""
+    if isinstance(schema, dict):
+        return {
+            k: _untitled(v, properties=k == "properties" and not properties)
+            for k, v in schema.items()
+            if properties or not (k == "title" and isinstance(v, str))
+        }
+    if isinstance(schema, list):
+        return [_untitled(v) for v in schema]
+    return schema
+
+
 def schema_text(model: type[BaseModel]) -> str:
-    """The JSON schema of ``model``, compact and stable (it goes into the system prompt)."""
-    return json.dumps(model.model_json_schema(), sort_keys=True, separators=(",", ":"))
+    """The JSON schema of ``model``, compact and stable (it goes into the system prompt on
+    every call, so pydantic's ``title`` annotations, which repeat the field names, are left
+    out)."""
+    return json.dumps(_untitled(model.model_json_schema()), sort_keys=True, separators=(",", ":"))

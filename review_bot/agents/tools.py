@@ -9,22 +9,24 @@ the change, run an arbitrary command or reach the network.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from autogen_core.tools import FunctionTool
 
-from review_bot.agents.tracing import NullTracer, Tracer
 from review_bot.change import ChangeSet, FileChange
 from review_bot.errors import ToolError
 from review_bot.events import EventSink
 from review_bot.findings import Finding
+from review_bot.llm.tracing import NullTracer, Tracer
 from review_bot.prompts import delimit
+from review_bot.tokens import count_tokens, truncate_to_tokens
 
-__all__ = ["MAX_READ_LINES", "ChangeTools", "FileAnalyzer", "numbered_lines"]
+__all__ = ["MAX_ANSWER_TOKENS", "MAX_READ_LINES", "ChangeTools", "FileAnalyzer", "numbered_lines"]
 
-MAX_READ_LINES = 300
-MAX_LISTED_FINDINGS = 100
+MAX_READ_LINES = 120
+MAX_LISTED_FINDINGS = 50
+MAX_ANSWER_TOKENS = 1_500
 
 
 class FileAnalyzer(Protocol):
@@ -49,8 +51,9 @@ def numbered_lines(file: FileChange, first: int, last: int) -> str:
     return "\n".join(out)
 
 
-def _finding_json(finding: Finding) -> dict[str, object]:
+def _finding_json(finding: Finding, ident: str | None = None) -> dict[str, object]:
     return {
+        **({"id": ident} if ident else {}),
         "path": finding.path,
         "line": finding.line,
         "end_line": finding.end_line,
@@ -67,7 +70,8 @@ class ChangeTools:
 
     Args:
         change: the change under review (already redacted, if redaction is on).
-        tool_findings: what the static-analysis phase found.
+        tool_findings: what the static-analysis phase found, by review-local id (``T…``);
+            a plain sequence gets ids ``T1``… in order.
         analyzer: runs a named analyzer on one changed file; None disables ``run_analyzer``.
         events: receives an ``agent.tool`` event per call.
         tracer: traces a span per tool run.
@@ -76,47 +80,68 @@ class ChangeTools:
     def __init__(
         self,
         change: ChangeSet,
-        tool_findings: Sequence[Finding],
+        tool_findings: Sequence[Finding] | Mapping[str, Finding],
         analyzer: FileAnalyzer | None,
         events: EventSink,
         tracer: Tracer | None = None,
     ) -> None:
         self._change = change
-        self._findings = tuple(tool_findings)
+        if not isinstance(tool_findings, Mapping):
+            tool_findings = {f"T{i + 1}": f for i, f in enumerate(tool_findings)}
+        self._findings = dict(tool_findings)
         self._analyzer = analyzer
         self._events = events
         self._tracer: Tracer = tracer or NullTracer()
-        self._built: dict[str, list[FunctionTool]] = {}
+        self._built: dict[
+            tuple[str, tuple[str, ...] | None, tuple[tuple[str, str], ...]], list[FunctionTool]
+        ] = {}
 
-    def _file(self, path: str) -> FileChange | str:
+    def _file(self, path: str, scope: tuple[str, ...] | None) -> FileChange | str:
         file = self._change.file(path)
         if file is None:
-            known = ", ".join(repr(f.path) for f in self._change.files[:20])
-            return f"error: {path!r} is not a file of this change; the changed files are {known}"
+            names = scope if scope is not None else [f.path for f in self._change.files[:20]]
+            known = ", ".join(repr(p) for p in names)
+            return f"error: {path!r} is not a file of this change; this part's files are {known}"
         return file
 
     def _record(self, agent: str, tool: str, arguments: dict[str, object], answer: str) -> str:
-        """``answer``, fenced as data: it holds the change's text, paths and tool messages."""
+        """``answer`` (cut at MAX_ANSWER_TOKENS), fenced as data: it holds the change's text,
+        paths and tool messages."""
+        if count_tokens(answer) > MAX_ANSWER_TOKENS:
+            answer = truncate_to_tokens(answer, MAX_ANSWER_TOKENS).rsplit("\n", 1)[0]
+            answer += f"\n(cut at {MAX_ANSWER_TOKENS} tokens: ask for a narrower range)"
         self._events.emit(
             "agent.tool", agent=agent, tool=tool, arguments=arguments, answer_chars=len(answer)
         )
         return delimit(answer, f"{tool} result")
 
-    def for_agent(self, agent: str) -> list[FunctionTool]:
-        """The FunctionTools for ``agent`` (its name goes into events and traces).
+    def for_agent(
+        self,
+        agent: str,
+        paths: Sequence[str] | None = None,
+        names: Mapping[str, str] | None = None,
+    ) -> list[FunctionTool]:
+        """The FunctionTools for ``agent`` (its name goes into events and traces) on the chunk
+        showing ``paths`` (None: the whole change), which calls the tool findings by ``names``
+        (review-wide id -> the chunk's id; None: the review-wide ids).
 
-        Built once per agent role and review (building a FunctionTool's schema is not free).
+        Built once per agent role and chunk (building a FunctionTool's schema is not free).
         """
-        if agent not in self._built:
-            self._built[agent] = self._build(agent)
-        return self._built[agent]
+        scope = tuple(paths) if paths is not None else None
+        key = (agent, scope, tuple(sorted((names or {}).items())))
+        if key not in self._built:
+            self._built[key] = self._build(agent, scope, names)
+        return self._built[key]
 
-    def _build(self, agent: str) -> list[FunctionTool]:
+    def _build(
+        self, agent: str, scope: tuple[str, ...] | None, names: Mapping[str, str] | None
+    ) -> list[FunctionTool]:
+        files = [f for f in self._change.files if scope is None or f.path in scope]
 
         async def list_changed_files() -> str:
             with self._tracer.observe("tool list_changed_files", "tool", metadata={"agent": agent}):
                 rows = []
-                for f in self._change.files:
+                for f in files:
                     ranges = ", ".join(
                         f"{h.new_start}-{h.new_start + max(h.new_length, 1) - 1}" for h in f.hunks
                     )
@@ -130,7 +155,7 @@ class ChangeTools:
                 "end_line": end_line,
             }
             with self._tracer.observe("tool read_file_lines", "tool", input=arguments):
-                file = self._file(path)
+                file = self._file(path, scope)
                 if isinstance(file, str):
                     return self._record(agent, "read_file_lines", arguments, file)
                 if file.new_content is None:
@@ -144,7 +169,7 @@ class ChangeTools:
         async def run_analyzer(analyzer: str, path: str) -> str:
             arguments: dict[str, object] = {"analyzer": analyzer, "path": path}
             with self._tracer.observe("tool run_analyzer", "tool", input=arguments):
-                file = self._file(path)
+                file = self._file(path, scope)
                 if isinstance(file, str):
                     return self._record(agent, "run_analyzer", arguments, file)
                 if self._analyzer is None:
@@ -165,15 +190,26 @@ class ChangeTools:
         async def lookup_tool_findings(path: str = "") -> str:
             arguments: dict[str, object] = {"path": path}
             with self._tracer.observe("tool lookup_tool_findings", "tool", input=arguments):
-                found = [f for f in self._findings if not path or f.path == path]
-                answer = json.dumps([_finding_json(f) for f in found[:MAX_LISTED_FINDINGS]])
+                if path and scope is not None and path not in scope:
+                    answer = f"error: {path!r} is not shown in this part of the change"
+                    return self._record(agent, "lookup_tool_findings", arguments, answer)
+                shown = {f.path for f in files}
+                found = [
+                    (i if names is None else names.get(i), f)
+                    for i, f in self._findings.items()
+                    if f.path in shown and (not path or f.path == path)
+                ]
+                answer = json.dumps([_finding_json(f, i) for i, f in found[:MAX_LISTED_FINDINGS]])
                 return self._record(agent, "lookup_tool_findings", arguments, answer)
 
         return [
             FunctionTool(
                 list_changed_files,
                 name="list_changed_files",
-                description="List the changed files with their status and changed line ranges.",
+                description=(
+                    "List the changed files shown in this part of the review with their status "
+                    "and changed line ranges."
+                ),
             ),
             FunctionTool(
                 read_file_lines,
@@ -195,8 +231,8 @@ class ChangeTools:
                 lookup_tool_findings,
                 name="lookup_tool_findings",
                 description=(
-                    "The static-analysis findings of this review as JSON, for one changed "
-                    "file or (empty path) for all."
+                    "The static-analysis findings (with their ids) as JSON, for one file of "
+                    "this part of the change or (empty path) for all of its files."
                 ),
             ),
         ]

@@ -13,16 +13,18 @@ with ``/<transcript_id>`` after the database name and without any password.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
 
 from review_bot.audit.records import Record
-from review_bot.audit.stores import RawTranscript, check_transcript_id
+from review_bot.audit.retention import OWNER_FIELDS, OwnerField
+from review_bot.audit.store_protocol import RawTranscript, check_transcript_id
 from review_bot.errors import InputError, TranscriptError
 
-__all__ = ["DEFAULT_TABLE", "PostgresStore"]
+__all__ = ["DEFAULT_TABLE", "PostgresStore", "split_url"]
 
 DEFAULT_TABLE = "review_bot_transcript_records"
 _OURS = ("schema", "table")
@@ -57,13 +59,13 @@ class PostgresStore:
     @classmethod
     def from_url(cls, url: str) -> PostgresStore:
         """A store from ``postgresql://...?schema=&table=``."""
-        conninfo, ours = _split_ours(url)
+        conninfo, ours = split_url(url)
         return cls(conninfo, table=ours.get("table", DEFAULT_TABLE), schema=ours.get("schema"))
 
     @classmethod
     def from_location(cls, location: str) -> tuple[PostgresStore, str]:
         """The store and transcript id of ``postgresql://host/db/<id>?...``."""
-        conninfo, ours = _split_ours(location)
+        conninfo, ours = split_url(location)
         parts = urlsplit(conninfo)
         segments = [s for s in parts.path.split("/") if s]
         if len(segments) != 2:
@@ -165,13 +167,53 @@ class PostgresStore:
     def drop_torn_tail(self, transcript_id: str) -> None:
         """Nothing to do: a row is written whole or not at all."""
 
+    def started_before(self, ts: str) -> list[str]:
+        """Ids of the transcripts whose first record is older than ``ts`` (ISO 8601 UTC,
+        as records carry it), oldest first."""
+        rows = self._execute(
+            sql.SQL(
+                "SELECT transcript_id FROM {} GROUP BY transcript_id"
+                " HAVING min(ts) < %s ORDER BY min(ts)"
+            ).format(self._name),
+            (ts,),
+        )
+        return [str(r[0]) for r in rows]
+
+    def owned_by(self, field: OwnerField, value: str) -> list[str]:
+        """Ids of the transcripts whose ``review.started`` names ``value`` as its owner's
+        ``repo`` or ``subject``."""
+        if field not in OWNER_FIELDS:
+            raise InputError(f"owner field {field!r} is not one of {OWNER_FIELDS}")
+        rows = self._execute(
+            sql.SQL(
+                "SELECT transcript_id FROM {} WHERE type = 'review.started'"
+                " AND (body::jsonb #>> %s) = %s ORDER BY transcript_id"
+            ).format(self._name),
+            (["data", "owner", field], value),
+        )
+        return [str(r[0]) for r in rows]
+
+    def delete(self, transcript_ids: Sequence[str]) -> int:
+        """Delete every record of these transcripts; how many transcripts had any."""
+        if not transcript_ids:
+            return 0
+        rows = self._execute(
+            sql.SQL(
+                "WITH gone AS (DELETE FROM {} WHERE transcript_id = ANY(%s)"
+                " RETURNING transcript_id) SELECT count(DISTINCT transcript_id) FROM gone"
+            ).format(self._name),
+            (list(transcript_ids),),
+        )
+        return int(str(rows[0][0]))
+
     def close(self) -> None:
         """Close the connection."""
         with self._lock:
             self._conn.close()
 
 
-def _split_ours(url: str) -> tuple[str, dict[str, str]]:
+def split_url(url: str) -> tuple[str, dict[str, str]]:
+    """The libpq URL and our own parameters (``schema``, ``table``) of a store URL."""
     parts = urlsplit(url)
     query = parse_qsl(parts.query)
     ours = {k: v for k, v in query if k in _OURS}

@@ -29,7 +29,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from review_bot.agents.wire import RUNTIME_PACKAGES
 from review_bot.audit.records import canonical_json
 from review_bot.audit.signing import Signer
 from review_bot.audit.stores import TranscriptStore
@@ -53,7 +52,8 @@ __all__ = [
     "record_review",
 ]
 
-PACKAGES = ("review-bot-orchestrator", *RUNTIME_PACKAGES)
+PACKAGES = ("review-bot-orchestrator",)
+"""Our own distribution; the agent runtime's come from the composition root (``packages``)."""
 
 
 def sha256_text(text: str | None) -> str | None:
@@ -81,9 +81,9 @@ def prompt_hashes() -> dict[str, str]:
     return out
 
 
-def _versions() -> dict[str, str | None]:
+def _versions(packages: Sequence[str]) -> dict[str, str | None]:
     found: dict[str, str | None] = {"python": platform.python_version()}
-    for name in PACKAGES:
+    for name in dict.fromkeys((*PACKAGES, *packages)):
         try:
             found[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
@@ -162,6 +162,8 @@ async def record_review(
     fsync_on: Sequence[str] | None = None,
     bind_analyzer_call: Callable[[AnalyzerCall], None] | None = None,
     signer: Signer | None = None,
+    packages: Sequence[str] = (),
+    owner: Mapping[str, str] | None = None,
 ) -> Review:
     """Run the review with every event recorded to a new transcript in ``store``.
 
@@ -173,6 +175,9 @@ async def record_review(
     or replay cannot serve them. A review that raises is recorded as ``error`` +
     ``review.failed``, then re-raised. With a ``signer`` the transcript ends with its
     signature either way; the Review's ``transcript_hash`` is the final record's hash.
+    ``packages`` names the distributions (the agent runtime's) whose versions are recorded
+    beside ours. ``owner`` (repo, subject) is kept in ``review.started`` so the transcript
+    can be found and erased by either.
     """
     redactor = redactor or Redactor(remember=True)
     tid = transcript_id or new_transcript_id()
@@ -196,11 +201,13 @@ async def record_review(
         "change": redacted.model_dump(mode="json"),
         "redacted_change_hash": redacted.content_hash(),
         "config_hash": config_hash(config),
-        "versions": {**_versions(), "tools": tool_versions},
+        "versions": {**_versions(packages), "tools": tool_versions},
         "prompt_hashes": prompt_hashes(),
         "model_settings": dict(model_settings or {}),
         "transcript": writer.location,
     }
+    if owner:
+        started_extra["owner"] = dict(owner)
     recorder = TranscriptRecorder(
         writer,
         redactor,

@@ -6,8 +6,9 @@ the configuration from ``review.started``, and runs :func:`review_bot.pipeline.r
 * an ``analyzer_call`` serving each analyzer's recorded result by its request (tool, our
   config hash, files and their redacted content hashes), and a process runner that refuses
   to start anything: no tool process runs, whether or not the tools are installed;
-* model answers from :class:`~review_bot.agents.replay_client.ReplayModelClient` (given to the
-  caller's ``agents`` factory, which builds the agent runner around it);
+* model answers from :class:`~review_bot.audit.replay_model.ReplayModel`, a provider of the
+  model seam in our own types (given to the caller's ``agents`` factory, which builds the
+  agent runner around it);
 * the recorded clock readings.
 
 The replayed Review, redacted and canonicalised, must equal the recorded one byte for byte.
@@ -25,15 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from review_bot.agents.replay_client import ReplayModelClient, _where
 from review_bot.audit.recording import analyzer_request, config_hash, sha256_text
 from review_bot.audit.records import Record, canonical_json
+from review_bot.audit.replay_model import ReplayModel, where
 from review_bot.audit.stores import RawTranscript, TranscriptStore
 from review_bot.audit.verify import load_records
 from review_bot.change import ChangeSet, FileChange
 from review_bot.config.models import ReviewConfig
 from review_bot.errors import ReplayMismatch, TranscriptError, TranscriptTampered
-from review_bot.events import RecordingSink
+from review_bot.events import EventKind, RecordingSink
 from review_bot.findings import Review
 from review_bot.pipeline import AgentRunner, Services, review
 from review_bot.redaction import Redactor
@@ -41,10 +42,8 @@ from review_bot.tools import Analyzer, AnalyzerCall, AnalyzerResult, Limits, Pro
 
 __all__ = ["AgentsFactory", "ReplayResult", "replay"]
 
-AgentsFactory = Callable[
-    [ReplayModelClient, ReviewConfig, Mapping[str, Any], AnalyzerCall], AgentRunner
-]
-"""Builds the agent runner of a replayed review around the replay model client; the agents'
+AgentsFactory = Callable[[ReplayModel, ReviewConfig, Mapping[str, Any], AnalyzerCall], AgentRunner]
+"""Builds the agent runner of a replayed review around the replay model; the agents'
 analyzer runs (their ``run_analyzer`` tool, fix checks) must go through the given call, which
 serves the recorded runs."""
 
@@ -70,7 +69,7 @@ class ReplayResult:
     replayed: str | None
     mismatch: str = ""
     review: Review | None = None
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    events: list[tuple[EventKind, dict[str, Any]]] = field(default_factory=list)
     head: str = ""
 
 
@@ -117,7 +116,7 @@ class _ToolRuns:
         if not same_tool:
             why = f"the transcript holds no run of {request['tool']!r}"
         else:
-            why = "closest recorded run differs at " + _where(same_tool[0], request)
+            why = "closest recorded run differs at " + where(same_tool[0], request)
         return ReplayMismatch(f"tool run {canonical_json(request)} is not in the transcript: {why}")
 
     async def __call__(
@@ -212,8 +211,7 @@ async def replay(
     clock = _Clock(finished[-1].data.get("clock", []))
     extra_stats: dict[str, object] = dict(finished[-1].data.get("extra_stats") or {})
     settings = started.get("model_settings") or {}
-    info = settings.get("model_info")
-    model = ReplayModelClient(records, model_info=info or None)
+    model = ReplayModel(records)
     runner: AgentRunner | None = None
     if recorded_review.get("mode") == "agents":
         if agents is None:
@@ -248,7 +246,7 @@ async def replay(
             _recorded_fields(Redactor().redact_obj(result.model_dump(mode="json")), recorded_review)
         )
         if not mismatch and replayed != recorded:
-            mismatch = "the replayed review differs from the recorded one at " + _where(
+            mismatch = "the replayed review differs from the recorded one at " + where(
                 recorded_review, json.loads(replayed)
             )
     return ReplayResult(

@@ -1,18 +1,25 @@
 """Keep a transcripts directory bounded: by age, then by total size, oldest first.
 
 Enforced by :class:`~review_bot.audit.stores.FileStore` each time it starts a new
-transcript, so the directory never grows without bound however the bot is run. Files
-the store has open are never deleted. The clock is injectable for tests.
+transcript, so the directory never grows without bound however the bot is run, and by
+``review-bot retention run``. Files the store has open are never deleted. The clock is
+injectable for tests. :func:`owned_transcripts` finds a directory's transcripts by the
+owner their ``review.started`` names (for ``review-bot erase``).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-__all__ = ["Retention", "prune"]
+__all__ = ["OWNER_FIELDS", "OwnerField", "Retention", "owned_transcripts", "prune"]
+
+OwnerField = Literal["repo", "subject"]
+OWNER_FIELDS: tuple[OwnerField, ...] = ("repo", "subject")
 
 _DAY_S = 24 * 3600.0
 _MB = 1024 * 1024
@@ -79,3 +86,27 @@ def prune(
     for path in deleted:
         path.unlink(missing_ok=True)
     return deleted
+
+
+def _owner(path: Path) -> dict[str, object]:
+    """The owner a transcript file's first record (``review.started``) names, or {}."""
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline()
+        record = json.loads(first)
+    except (OSError, ValueError):
+        return {}  # unreadable or torn: it names nobody
+    if not isinstance(record, dict) or record.get("type") != "review.started":
+        return {}
+    data = record.get("data")
+    owner = data.get("owner") if isinstance(data, dict) else None
+    return owner if isinstance(owner, dict) else {}
+
+
+def owned_transcripts(
+    directory: Path, field: OwnerField, value: str, *, suffix: str = ".jsonl"
+) -> list[Path]:
+    """The transcripts in ``directory`` whose owner's ``field`` is ``value``, by name."""
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.glob(f"*{suffix}") if _owner(p).get(field) == value)

@@ -24,6 +24,7 @@ from review_bot.audit.signing import SIGNATURE_TYPE, Signer
 from review_bot.audit.stores import TranscriptStore
 from review_bot.audit.verify import verify
 from review_bot.errors import TranscriptError, TranscriptTampered
+from review_bot.events import EventKind
 from review_bot.redaction import Redactor
 
 __all__ = [
@@ -162,7 +163,7 @@ class TranscriptRecorder:
         self.redactor = redactor or Redactor(remember=True)
         self._enrich = dict(enrich or {})
 
-    def emit(self, kind: str, /, **data: Any) -> None:
+    def emit(self, kind: EventKind, /, **data: Any) -> None:
         """Redact and append the event."""
         extra = self._enrich.get(kind)
         payload: dict[str, Any] = {**data, **(extra() if extra else {})}

@@ -3,21 +3,21 @@
 The agents' model client builds the request it is about to send (redacted messages, tools,
 output schema, model) plus its scope (provider, temperature, prompt version); this adapter
 turns that into a :func:`completion_key` and stores the answer as the bytes its
-:class:`AnswerCodec` makes of it. The cache knows no agent runtime's types: the codec of the
-runtime's answer type lives with the runtime (``review_bot.agents.completion_cache``). It sits
-*outside* the resilience policy: a hit costs no policy call and no socket.
+:class:`AnswerCodec` makes of it: for the model seam's answers, :class:`ModelResponseCodec`
+(our ``ModelResponse``; the cache knows no agent runtime's types). It sits *outside* the
+resilience policy: a hit costs no policy call and no socket.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from review_bot.cache.keys import completion_key, model_tag
-from review_bot.cache.store import CacheStats
-from review_bot.cache.tiered import TieredCache
+from review_bot.cache.store import CacheAccess, CacheStats
+from review_bot.llm.types import ModelResponse
 
-__all__ = ["AnswerCodec", "TieredCompletionCache"]
+__all__ = ["AnswerCodec", "ModelResponseCodec", "TieredCompletionCache", "completion_cache"]
 
 R = TypeVar("R")
 
@@ -34,6 +34,7 @@ class AnswerCodec(Protocol[R]):
     def mark_cached(self, answer: R) -> R:
         """``answer`` flagged as served from the cache."""
 
+
 _KEY_FIELDS = ("provider", "model", "messages", "tools", "output_schema", "prompt_version")
 
 
@@ -42,13 +43,15 @@ class TieredCompletionCache(Generic[R]):
 
     def __init__(
         self,
-        cache: TieredCache,
+        cache: CacheAccess,
         codec: AnswerCodec[R],
         *,
         ttl_s: float | None,
         stats: CacheStats | None = None,
+        tags: Sequence[str] = (),
     ) -> None:
         self._cache = cache
+        self._tags = tuple(tags)
         self._codec = codec
         self._ttl_s = ttl_s
         self.stats = stats or CacheStats()
@@ -79,7 +82,8 @@ class TieredCompletionCache(Generic[R]):
             called = True
             return self._codec.encode(await create())
 
-        tags = (model_tag(str(request.get("provider", "")), str(request.get("model", ""))),)
+        model = model_tag(str(request.get("provider", "")), str(request.get("model", "")))
+        tags = (model, *self._tags)
         raw = await self._cache.get_or_compute(
             key, compute, ttl_s=self._ttl_s, tags=tags, stats=self.stats
         )
@@ -90,3 +94,31 @@ class TieredCompletionCache(Generic[R]):
             await self._cache.set(key, self._codec.encode(result), self._ttl_s, tags, self.stats)
             return result
         return result if called else self._codec.mark_cached(result)
+
+
+class ModelResponseCodec:
+    """``ModelResponse`` ⇄ JSON bytes (pydantic's ValidationError is a ValueError). Entries
+    written before the model seam (AutoGen's ``CreateResult`` JSON) read back the same."""
+
+    def encode(self, answer: ModelResponse) -> bytes:
+        """JSON of the answer (its cost is the budget's business, not stored)."""
+        return answer.model_copy(update={"cost_usd": 0.0}).model_dump_json().encode()
+
+    def decode(self, raw: bytes) -> ModelResponse:
+        """The answer stored as ``raw``."""
+        return ModelResponse.model_validate_json(raw)
+
+    def mark_cached(self, answer: ModelResponse) -> ModelResponse:
+        """The answer with ``cached`` set."""
+        return answer.model_copy(update={"cached": True})
+
+
+def completion_cache(
+    cache: CacheAccess,
+    *,
+    ttl_s: float | None,
+    stats: CacheStats | None = None,
+    tags: Sequence[str] = (),
+) -> TieredCompletionCache[ModelResponse]:
+    """The model seam's completion cache over ``cache`` (``tags`` on every entry: the repo's)."""
+    return TieredCompletionCache(cache, ModelResponseCodec(), ttl_s=ttl_s, stats=stats, tags=tags)

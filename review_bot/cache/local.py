@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,7 +18,7 @@ from review_bot.cache.envelope import open_envelope, seal
 from review_bot.cache.keys import SCHEMA_VERSION
 from review_bot.cache.store import CacheStats, Lease
 
-__all__ = ["SqliteStore"]
+__all__ = ["SqliteStore", "erase_tag", "local_path", "sweep"]
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,48 @@ CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value BLOB NOT NULL, e
 CREATE TABLE IF NOT EXISTS tags (tag TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (tag, key));
 CREATE TABLE IF NOT EXISTS leases (key TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at REAL);
 """
+
+
+def local_path(directory: Path) -> Path:
+    """The local store's database file in ``directory``."""
+    return directory / f"cache-v{SCHEMA_VERSION}.sqlite3"
+
+
+def sweep(path: Path, *, now: float, max_ttl_s: float, dry_run: bool = False) -> int:
+    """Delete expired entries and cap the others' expiry at ``now + max_ttl_s`` (entries
+    without one included); returns how many entries were (or would be) deleted."""
+    if not path.exists():
+        return 0
+    with closing(sqlite3.connect(path, timeout=5)) as db, db:
+        (expired,) = db.execute(
+            "SELECT count(*) FROM entries WHERE expires_at <= ?", (now,)
+        ).fetchone()
+        if not dry_run:
+            db.execute("DELETE FROM entries WHERE expires_at <= ?", (now,))
+            db.execute(
+                "UPDATE entries SET expires_at = ? WHERE expires_at IS NULL OR expires_at > ?",
+                (now + max_ttl_s, now + max_ttl_s),
+            )
+            db.execute("DELETE FROM tags WHERE key NOT IN (SELECT key FROM entries)")
+            db.execute("DELETE FROM leases WHERE expires_at <= ?", (now,))
+    return int(expired)
+
+
+def erase_tag(path: Path, tag: str, *, dry_run: bool = False) -> int:
+    """Delete every entry stored under ``tag`` (and the tag); how many entries."""
+    if not path.exists():
+        return 0
+    with closing(sqlite3.connect(path, timeout=5)) as db, db:
+        (count,) = db.execute(
+            "SELECT count(*) FROM entries WHERE key IN (SELECT key FROM tags WHERE tag = ?)",
+            (tag,),
+        ).fetchone()
+        if not dry_run:
+            db.execute(
+                "DELETE FROM entries WHERE key IN (SELECT key FROM tags WHERE tag = ?)", (tag,)
+            )
+            db.execute("DELETE FROM tags WHERE key NOT IN (SELECT key FROM entries)")
+    return int(count)
 
 
 class SqliteStore:
@@ -43,7 +86,7 @@ class SqliteStore:
         stats: CacheStats | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.path = directory / f"cache-v{SCHEMA_VERSION}.sqlite3"
+        self.path = local_path(directory)
         self.max_value_bytes = max_value_bytes
         self.stats = stats or CacheStats()
         self._clock = clock

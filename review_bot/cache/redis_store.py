@@ -28,7 +28,7 @@ from review_bot.config.resilience import PolicyConfig
 from review_bot.errors import CacheError, DependencyUnavailable
 from review_bot.resilience.policy import Policy
 
-__all__ = ["RedisStore"]
+__all__ = ["RedisStore", "redis_key_prefix"]
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,12 @@ _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
 """
+
+
+def redis_key_prefix(config: CacheConfig) -> str:
+    """What every cache key in Redis starts with (``<namespace>:v<schema>``); entries are
+    ``<prefix>:<key>``, tag sets ``<prefix>:tag:<tag>``, leases ``<prefix>:lease:<key>``."""
+    return f"{config.namespace}:v{SCHEMA_VERSION}"
 
 
 class _Failed:
@@ -60,7 +66,7 @@ class RedisStore:
         self.url = url
         self.config = config
         self.stats = stats or CacheStats()
-        self.prefix = f"{config.namespace}:v{SCHEMA_VERSION}"
+        self.prefix = redis_key_prefix(config)
         timeout = config.redis_timeout_s
         self.policy = Policy(
             "redis",
@@ -152,8 +158,9 @@ class RedisStore:
             pipe.set(full, seal(value), px=ttl_ms)
             for tag in tags:
                 pipe.sadd(self._tag_key(tag), full)
-                if ttl_ms is not None:
-                    pipe.pexpire(self._tag_key(tag), ttl_ms)
+                if ttl_ms is not None:  # the set lives as long as its longest-lived entry
+                    pipe.pexpire(self._tag_key(tag), ttl_ms, nx=True)
+                    pipe.pexpire(self._tag_key(tag), ttl_ms, gt=True)
             return await pipe.execute()
 
         await self._run("set", write)

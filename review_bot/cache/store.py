@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
-__all__ = ["CacheStats", "CacheStore", "Lease"]
+__all__ = ["CacheAccess", "CacheStats", "CacheStore", "Compute", "Lease"]
+
+Compute = Callable[[], Awaitable[bytes]]
 
 
 @dataclass(frozen=True)
@@ -65,3 +67,32 @@ class CacheStore(Protocol):
 
     async def close(self) -> None:
         """Release connections and files."""
+
+
+class CacheAccess(Protocol):
+    """What a review's caches (tool outputs, completions) call: ``TieredCache``, or a wrapper
+    around it (``review_bot.tracing.cache.TracedCache``)."""
+
+    async def get(self, key: str, stats: CacheStats | None = None) -> bytes | None:
+        """The value of ``key``, or None."""
+
+    async def set(
+        self,
+        key: str,
+        value: bytes,
+        ttl_s: float | None,
+        tags: Sequence[str] = (),
+        stats: CacheStats | None = None,
+    ) -> None:
+        """Store ``value`` under ``key`` (and ``tags``) for ``ttl_s`` seconds."""
+
+    async def get_or_compute(
+        self,
+        key: str,
+        compute: Compute,
+        *,
+        ttl_s: float | None,
+        tags: Sequence[str] = (),
+        stats: CacheStats | None = None,
+    ) -> bytes:
+        """The value of ``key``, computed once (and stored) on a miss."""

@@ -11,16 +11,14 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from review_bot.cache.memory import MemoryStore
-from review_bot.cache.store import CacheStats, CacheStore
+from review_bot.cache.store import CacheStats, CacheStore, Compute
 
 __all__ = ["TieredCache"]
 
 log = logging.getLogger(__name__)
-
-Compute = Callable[[], Awaitable[bytes]]
 
 
 class TieredCache:

@@ -15,8 +15,7 @@ from pathlib import Path
 from pydantic import TypeAdapter, ValidationError
 
 from review_bot.cache.keys import content_hash, tool_output_key, tool_tag
-from review_bot.cache.store import CacheStats
-from review_bot.cache.tiered import TieredCache
+from review_bot.cache.store import CacheAccess, CacheStats
 from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
 from review_bot.findings import Finding
@@ -31,7 +30,7 @@ _FINDINGS = TypeAdapter(tuple[Finding, ...])
 
 
 def caching_analyzer_call(
-    cache: TieredCache,
+    cache: CacheAccess,
     runner: ProcessRunner,
     config: ToolsConfig,
     *,

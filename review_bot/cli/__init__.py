@@ -22,7 +22,6 @@ import traceback
 from collections.abc import Sequence
 
 from review_bot import __version__
-from review_bot.config.settings import debug_enabled
 from review_bot.errors import ConfigError, InputError, ReviewError
 
 __all__ = [
@@ -32,6 +31,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_PARTIAL",
     "EXIT_USAGE",
+    "SUBCOMMANDS",
     "main",
 ]
 
@@ -44,9 +44,21 @@ EXIT_PARTIAL = 4
 DISTRIBUTION = "review-bot-orchestrator"
 """The name this project is published under (``review-bot`` on the index is another project)."""
 
-_SUBCOMMANDS = (
-    "review", "baseline", "replay", "audit", "eval", "serve", "worker", "api-key", "token",
-)  # fmt: skip
+# name -> the one-line help its module registers (tests/test_cli_imports.py checks they agree):
+# ``review-bot --help`` lists them without importing any subcommand module
+SUBCOMMANDS = {
+    "review": "review a local change",
+    "baseline": "record today's findings so later reviews hide them",
+    "replay": "re-run a recorded review from its transcript and check it reproduces",
+    "audit": "verify or show a review transcript",
+    "eval": "score reviews on a labeled dataset, or compare two runs",
+    "serve": "run the GitHub webhook service",
+    "worker": "run queued reviews (Celery on Redis)",
+    "retention": "enforce the retention periods",
+    "erase": "erase one repository's or one subject's data",
+    "api-key": "create, list or revoke API keys of the review API",
+    "token": "mint a token for the review API",
+}
 
 
 def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
@@ -58,20 +70,14 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         "--version", action="version", version=f"review-bot {__version__} ({DISTRIBUTION})"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    # import only the subcommand asked for: the others pull in heavy SDKs
+    # import only the subcommand asked for: the others pull in heavy SDKs; without one,
+    # only their names and one-line helps are needed
     wanted = next((arg for arg in argv if not arg.startswith("-")), None)
-    names: tuple[str, ...] = (wanted,) if wanted in _SUBCOMMANDS else _SUBCOMMANDS
-    if wanted is None and "--version" in argv:
-        names = ()  # argparse prints the version and exits before any subcommand matters
-    for name in names:
-        try:
-            module_name = f"review_bot.cli.{name.replace('-', '_')}"
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        module.register(sub)
+    if wanted not in SUBCOMMANDS:
+        for name, help_text in SUBCOMMANDS.items():
+            sub.add_parser(name, help=help_text)
+        return parser
+    importlib.import_module(f"review_bot.cli.{wanted.replace('-', '_')}").register(sub)
     return parser
 
 
@@ -96,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("review-bot: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # the boundary: a bug must not look like a finding-free review
+        from review_bot.config.settings import debug_enabled
+
         if debug_enabled():
             traceback.print_exc()
         print(

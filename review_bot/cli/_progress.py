@@ -8,6 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.status import Status
 
+from review_bot.events import EventKind
+
 
 class ProgressSink:
     """An EventSink that shows what is running right now, one status line on stderr."""
@@ -35,7 +37,7 @@ class ProgressSink:
             self._status.stop()
             self._status = None
 
-    def emit(self, kind: str, /, **data: Any) -> None:
+    def emit(self, kind: EventKind, /, **data: Any) -> None:
         """Update the status line from a pipeline event."""
         if kind == "tool.started":
             self._running[f"tool:{data.get('tool')}"] = (

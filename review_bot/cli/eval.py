@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,17 +27,18 @@ from review_bot.config.evals import (
     DEFAULT_TOLERANCE,
 )
 from review_bot.config.models import ReviewConfig
-from review_bot.config.settings import load_settings
+from review_bot.config.settings import Settings, environment, load_settings
 from review_bot.errors import InputError
 from review_bot.evals.compare import Comparison, compare_runs
 from review_bot.evals.dataset import CaseFilter, EvalCase, filter_cases, load_cases
 from review_bot.evals.langfuse_export import export_run
-from review_bot.evals.report_md import METRIC_HEADERS, metrics_rows
+from review_bot.evals.report_md import METRIC_HEADERS, TOOL_HEADERS, metrics_rows, tool_rows
 from review_bot.evals.reports import SUMMARY_HTML, write_reports
 from review_bot.evals.results import CaseResult, RunInfo, run_hash
 from review_bot.evals.runner import run_cases
 from review_bot.evals.store import RunStore
 from review_bot.evals.summary import Summary, summarise
+from review_bot.events import EventSink
 from review_bot.findings import Review
 
 __all__ = ["register", "run"]
@@ -111,7 +111,7 @@ def _env(model: str | None) -> Mapping[str, str] | None:
     """The environment the settings are read from, with ``--model`` as REVIEW_BOT_MODEL."""
     if model is None:
         return None
-    return {**os.environ, "REVIEW_BOT_MODEL": model}
+    return environment(REVIEW_BOT_MODEL=model)
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -129,24 +129,54 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise InputError("no case passes --source/--language/--ids: check the filters")
     overrides: dict[str, object] = {"tools_only": True} if args.tools_only else {}
     settings = load_settings(args.config, _env(args.model), overrides, tools_only=args.tools_only)
-    config = settings.review
     model = settings.model
     info = RunInfo(
-        review_config=config.model_dump(mode="json"),
+        review_config=settings.review.model_dump(mode="json"),
         tools_only=model is None,
         model=f"{model.model}@{model.base_url or 'openai'}" if model is not None else None,
         tolerance=args.tolerance,
     )
     out = args.out or DEFAULT_OUT_ROOT / run_hash(info)
     store = RunStore(out, info, restart=args.restart)
+    started = time.perf_counter()
+    results, resumed = _run_cases(args, cases, settings, store, out)
+    run_meta: dict[str, Any] = {
+        "run_hash": store.run_hash,
+        "mode": "tools-only" if model is None else "agents",
+        "model": info.model,
+        "tolerance": args.tolerance,
+        "datasets": [str(d) for d in args.datasets],
+        "cases_resumed": resumed,
+        "wall_s": round(time.perf_counter() - started, 2),
+    }
+    summary = summarise(results, run_meta)
+    write_reports(out, summary, results)
+    _print_summary(summary, out)
+    langfuse = settings.langfuse
+    if langfuse.enabled:  # pragma: no cover - needs a Langfuse server
+        exported = export_run(langfuse, results, run_name=f"review-bot-{store.run_hash}")
+        Console(stderr=True).print(f"exported {exported} cases to Langfuse at {langfuse.host}")
+    return 0
+
+
+def _run_cases(
+    args: argparse.Namespace,
+    cases: Sequence[EvalCase],
+    settings: Settings,
+    store: RunStore,
+    out: Path,
+) -> tuple[list[CaseResult], int]:
+    """Review every case through the user's composition, with a progress bar; the results
+    and how many came from the store (a resumed run)."""
     runtime = Runtime.from_settings(settings)
 
-    async def reviewer(case: EvalCase, change: ChangeSet, cfg: ReviewConfig) -> Review:
+    async def reviewer(
+        case: EvalCase, change: ChangeSet, cfg: ReviewConfig, events: EventSink
+    ) -> Review:
         # the same composition as a user's review: cache, policies, a transcript per case
-        return await runtime.review(change, cfg)
+        return await runtime.review(change, cfg, events=events)
 
     console = Console(stderr=True)
-    started = time.perf_counter()
     progress = Progress(
         TextColumn("[bold]eval[/bold]"),
         BarColumn(),
@@ -164,24 +194,23 @@ def _evaluate(args: argparse.Namespace) -> int:
         note = f"resumed {resumed}" if resumed else ""
         progress.update(task, advance=1, description=f"{result.case_id} {note}")
 
+    async def run_all() -> list[CaseResult]:
+        try:
+            return await run_cases(
+                cases,
+                reviewer,
+                settings.review,
+                store,
+                tolerance=args.tolerance,
+                concurrency=args.concurrency,
+                on_result=on_result,
+            )
+        finally:
+            await runtime.aclose()
+
     try:
         with progress:
             task = progress.add_task("", total=len(cases))
-
-            async def run_all() -> list[CaseResult]:
-                try:
-                    return await run_cases(
-                        cases,
-                        reviewer,
-                        config,
-                        store,
-                        tolerance=args.tolerance,
-                        concurrency=args.concurrency,
-                        on_result=on_result,
-                    )
-                finally:
-                    await runtime.aclose()
-
             results = asyncio.run(run_all())
     except KeyboardInterrupt:
         console.print(
@@ -189,23 +218,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             "run the same command again to resume"
         )
         raise
-    run_meta: dict[str, Any] = {
-        "run_hash": store.run_hash,
-        "mode": "tools-only" if model is None else "agents",
-        "model": info.model,
-        "tolerance": args.tolerance,
-        "datasets": [str(d) for d in args.datasets],
-        "cases_resumed": resumed,
-        "wall_s": round(time.perf_counter() - started, 2),
-    }
-    summary = summarise(results, run_meta)
-    write_reports(out, summary, results)
-    _print_summary(summary, out)
-    langfuse = settings.langfuse
-    if langfuse.enabled:  # pragma: no cover - needs a Langfuse server
-        exported = export_run(langfuse, results, run_name=f"review-bot-{store.run_hash}")
-        console.print(f"exported {exported} cases to Langfuse at {langfuse.host}")
-    return 0
+    return results, resumed
 
 
 def _stdout() -> Console:
@@ -235,6 +248,13 @@ def _print_summary(summary: Summary, out: Path) -> None:
         f"per case: latency median {lat.median}s p95 {lat.p95}s · tokens median {tokens.median} "
         f"p95 {tokens.p95} · cost total ${cost.total:.4f}"
     )
+    if summary.tools:
+        tools = Table(title="Tools phase: time per analyzer (wall time of its runs, summed)")
+        for header in TOOL_HEADERS:
+            tools.add_column(header, justify="left" if header == "tool" else "right")
+        for row in tool_rows(summary.tools):
+            tools.add_row(*row)
+        console.print(tools)
     console.print(f"reports: {out / SUMMARY_HTML} (and summary.json, summary.md, cases.jsonl)")
 
 

@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
@@ -20,7 +20,7 @@ from review_bot.logs import configure_logging
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
-__all__ = ["app_from_env", "register", "run"]
+__all__ = ["app_from_env", "register", "run", "uvicorn_options"]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -67,11 +67,26 @@ def _build(config_path: Path | None, reviewer: str | None) -> ASGIApp:
 
     config = ServiceConfig.from_env(os.environ)
     settings = load_settings(config_path, os.environ)
-    return build_app(config, settings, reviewer, ApiConfig.from_env(os.environ))
+    log_access = LogConfig.from_env(os.environ).access_log
+    return build_app(
+        config, settings, reviewer, ApiConfig.from_env(os.environ), log_access=log_access
+    )
+
+
+def uvicorn_options(host: str, port: int) -> dict[str, object]:
+    """uvicorn's settings: its own access log off (ours is one line per request in our
+    format, from ``service/observe.py``) and no logging config of its own, so its startup
+    and error lines reach our handler (JSON when configured) instead of its text handlers."""
+    return {"host": host, "port": port, "access_log": False, "log_config": None}
 
 
 def app_from_env() -> ASGIApp:
-    """The app inside a uvicorn worker process (``--workers`` > 1), from the parent's args."""
+    """The app inside a uvicorn worker process (``--workers`` > 1), from the parent's args.
+
+    A worker process is a fresh interpreter: it sets up logging itself, or its lines
+    (access log included) would reach no handler.
+    """
+    configure_logging(LogConfig.from_env(os.environ))
     args = json.loads(os.environ.get(_WORKER_ARGS_ENV, "{}"))
     path = args.get("config")
     return _build(Path(path) if path else None, args.get("reviewer"))
@@ -80,7 +95,7 @@ def app_from_env() -> ASGIApp:
 def run(args: argparse.Namespace) -> int:
     """Build the app from the environment and serve until interrupted."""
     configure_logging(LogConfig.from_env(os.environ))
-    options = {"host": args.host, "port": args.port, "access_log": False, "log_level": "info"}
+    options: dict[str, Any] = uvicorn_options(args.host, args.port)
     if args.workers <= 1:
         uvicorn.run(_build(args.config, args.reviewer), **options)
         return 0

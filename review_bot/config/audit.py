@@ -32,7 +32,7 @@ __all__ = [
     "parse_keyring",
 ]
 
-DEFAULT_RETENTION_DAYS = 30.0
+DEFAULT_RETENTION_DAYS = 365.0  # an audit trail: longer than the reviews it explains
 DEFAULT_MAX_TOTAL_MB = 512.0
 _STATE_SUBDIR = Path("review-bot") / "transcripts"
 DEFAULT_FSYNC_ON: tuple[str, ...] = ("review.started", "review.finished", "review.failed", "error")
@@ -104,8 +104,9 @@ class AuditConfig(BaseModel):
         key_id: the name of ``key``, recorded in the signature so verification picks the
             right key after a rotation.
         keys: older keys (by id) that verification still accepts; ``key`` is always accepted.
-        retention_days: transcripts older than this are deleted when a new one is started
-            (directory stores; 0 keeps them).
+        retention_days: transcripts older than this are deleted: from a directory when a
+            new one is started, and from either store by ``review-bot retention run``
+            (0 keeps them). Longer than the reviews' retention by default: an audit trail.
         max_total_mb: the directory's transcripts are kept under this many MB, oldest deleted
             first, when a new one is started (0: no bound).
     """

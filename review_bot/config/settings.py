@@ -4,7 +4,8 @@
 identities); the rest (model endpoint, cache, resilience, transcripts, tracing) is how this
 process reaches the outside world.
 
-File sections: ``[review]``, ``[model]``, ``[cache]``, ``[resilience]``, ``[audit]``; the
+File sections: ``[review]``, ``[model]``, ``[cache]``, ``[resilience]``, ``[audit]``,
+``[retention]``; the
 environment overrides the file (``REVIEW_BOT_MODEL``, ``OPENAI_*``, ``REDIS_URL``,
 ``REVIEW_BOT_TRANSCRIPTS``, ``REVIEW_BOT_CACHE_DIR``, ``LANGFUSE_*``).
 """
@@ -25,10 +26,11 @@ from review_bot.config.loader import config_file_data, load_review_config, valid
 from review_bot.config.model import ModelConfig
 from review_bot.config.models import ReviewConfig
 from review_bot.config.resilience import ResilienceConfig
+from review_bot.config.retention import RetentionConfig
 from review_bot.config.tracing import TracingConfig
 from review_bot.errors import ConfigError
 
-__all__ = ["Settings", "debug_enabled", "load_settings"]
+__all__ = ["Settings", "debug_enabled", "environment", "load_settings"]
 
 
 class Settings(BaseModel):
@@ -43,6 +45,7 @@ class Settings(BaseModel):
     audit: AuditConfig = AuditConfig()
     langfuse: LangfuseConfig = LangfuseConfig()
     tracing: TracingConfig = TracingConfig()
+    retention: RetentionConfig = RetentionConfig()
 
 
 def _section(data: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -75,12 +78,20 @@ def load_settings(
     try:
         cache = CacheConfig.from_env(env, **_section(data, "cache"))
         resilience = ResilienceConfig.from_env(env, **_section(data, "resilience"))
+        retention = RetentionConfig.from_env(env, **_section(data, "retention"))
     except ValidationError as exc:
         raise ConfigError(validation_message(exc, where)) from exc
     try:
         audit = AuditConfig.from_env(env, AuditConfig.model_validate(_section(data, "audit")))
     except ValidationError as exc:  # [audit] holds keys: never echo its values
         raise ConfigError(validation_message(exc, where, show_input=False)) from exc
+    # no cache entry outlives the cache's retention period, whatever its TTL says
+    cache = cache.model_copy(
+        update={
+            "tool_ttl_s": min(cache.tool_ttl_s, retention.cache_s),
+            "completion_ttl_s": min(cache.completion_ttl_s, retention.cache_s),
+        }
+    )
     if review.tools.cache_dir is None and cache.local_dir is not None:
         # analyzers' build caches (Go) beside the local store: without them every Go review
         # compiles the standard library's export data again (tens of CPU seconds)
@@ -94,6 +105,7 @@ def load_settings(
         audit=audit,
         langfuse=LangfuseConfig.from_env(env),
         tracing=_tracing(env),
+        retention=retention,
     )
 
 
@@ -108,3 +120,9 @@ def debug_enabled(env: Mapping[str, str] | None = None) -> bool:
     """``REVIEW_BOT_DEBUG`` set: the CLI prints tracebacks of internal errors."""
     env = os.environ if env is None else env
     return env.get("REVIEW_BOT_DEBUG", "") not in ("", "0", "false", "no")
+
+
+def environment(**overrides: str) -> dict[str, str]:
+    """This process's environment with ``overrides`` on top: what a command that sets one
+    variable for its own settings (``eval --model``) loads them from."""
+    return {**os.environ, **overrides}

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from review_bot.evals.summary import Distribution, Metrics, PredictionCounts, Summary, UnitCounts
+from review_bot.evals.tooltime import ToolTotals
 
-__all__ = ["fmt_ratio", "metrics_rows", "render_markdown", "table"]
+__all__ = ["TOOL_HEADERS", "fmt_ratio", "metrics_rows", "render_markdown", "table", "tool_rows"]
 
 METRIC_HEADERS = (
     "group",
@@ -91,6 +92,37 @@ def usage_rows(usage: Mapping[str, Distribution]) -> list[list[str]]:
     ]
 
 
+TOOL_HEADERS = (
+    "tool",
+    "cases",
+    "runs",
+    "cached",
+    "skipped",
+    "failed",
+    "total s",
+    "mean s",
+    "max s",
+)
+
+
+def tool_rows(tools: Mapping[str, ToolTotals]) -> list[list[str]]:
+    """One row per analyzer: how often it ran and how long its runs took."""
+    return [
+        [
+            name,
+            str(t.cases),
+            str(t.runs),
+            str(t.cached),
+            str(t.skipped),
+            str(t.failed),
+            f"{t.total_s:.1f}",
+            "n/a" if t.mean_s is None else f"{t.mean_s:.2f}",
+            "n/a" if t.max_s is None else f"{t.max_s:.2f}",
+        ]
+        for name, t in tools.items()
+    ]
+
+
 def render_markdown(summary: Summary) -> str:
     """The whole ``summary.md``."""
     run = summary.run
@@ -132,4 +164,14 @@ def render_markdown(summary: Summary) -> str:
         table(("quantity", "total", "mean", "median", "p95"), usage_rows(summary.usage)),
         "",
     ]
+    if summary.tools:
+        parts += [
+            "## Tools phase per analyzer",
+            "",
+            "Wall time of each analyzer's runs, summed over the cases (analyzers run "
+            "concurrently within a case, so the column does not add up to the run's wall time).",
+            "",
+            table(TOOL_HEADERS, tool_rows(summary.tools)),
+            "",
+        ]
     return "\n".join(parts)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from html import escape
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -79,6 +80,29 @@ def render_html(summary: Summary, results: Sequence[CaseResult]) -> str:
     template_text = resources.files("review_bot.evals").joinpath("report.html").read_text("utf-8")
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(template_text)
+    unit_rows, pred_rows = _label_rows(summary)
+    cases = [_case_view(r) for r in results]
+    return template.render(
+        run={**_RUN_DEFAULTS, **summary.run},
+        overall=summary.overall,
+        pct=fmt_ratio,
+        results=cases,
+        table_source=_html_table(METRIC_HEADERS, metrics_rows(summary, summary.by_source)),
+        table_language=_html_table(METRIC_HEADERS, metrics_rows(summary, summary.by_language)),
+        table_units=_html_table(("label group", "units", "found", "recall"), unit_rows),
+        table_preds=_html_table(
+            ("finding group", "findings", "tp", "labeled fp", "unlabeled", "precision"),
+            pred_rows,
+        ),
+        table_usage=_html_table(
+            ("quantity", "total", "mean", "median", "p95"), usage_rows(summary.usage)
+        ),
+        **_charts(summary),
+    )
+
+
+def _label_rows(summary: Summary) -> tuple[list[list[str]], list[list[str]]]:
+    """The recall-by-label and findings-by-group table rows."""
     unit_rows = [
         [f"{kind} {k}", str(v.units), str(v.found), fmt_ratio(v.recall)]
         for kind, groups in (
@@ -104,39 +128,24 @@ def render_html(summary: Summary, results: Sequence[CaseResult]) -> str:
         )
         for k, v in groups.items()
     ]
-    cases = [
-        {
-            "case_id": r.case_id,
-            "source": r.source,
-            "language": r.language,
-            "is_clean": r.is_clean,
-            "error": r.error,
-            "units": len(r.score.units),
-            "found": sum(1 for u in r.score.units if u.found),
-            "tp": r.score.count("tp"),
-            "fp": r.score.count("negative") + r.score.count("clean"),
-            "unlabeled": r.score.count("unlabeled"),
-            "rows": list(zip(r.findings, r.score.verdicts, strict=True)),
-        }
-        for r in results
-    ]
-    return template.render(
-        run={**_RUN_DEFAULTS, **summary.run},
-        overall=summary.overall,
-        pct=fmt_ratio,
-        results=cases,
-        table_source=_html_table(METRIC_HEADERS, metrics_rows(summary, summary.by_source)),
-        table_language=_html_table(METRIC_HEADERS, metrics_rows(summary, summary.by_language)),
-        table_units=_html_table(("label group", "units", "found", "recall"), unit_rows),
-        table_preds=_html_table(
-            ("finding group", "findings", "tp", "labeled fp", "unlabeled", "precision"),
-            pred_rows,
-        ),
-        table_usage=_html_table(
-            ("quantity", "total", "mean", "median", "p95"), usage_rows(summary.usage)
-        ),
-        **_charts(summary),
-    )
+    return unit_rows, pred_rows
+
+
+def _case_view(r: CaseResult) -> dict[str, Any]:
+    """One case as the page's case list shows it."""
+    return {
+        "case_id": r.case_id,
+        "source": r.source,
+        "language": r.language,
+        "is_clean": r.is_clean,
+        "error": r.error,
+        "units": len(r.score.units),
+        "found": sum(1 for u in r.score.units if u.found),
+        "tp": r.score.count("tp"),
+        "fp": r.score.count("negative") + r.score.count("clean"),
+        "unlabeled": r.score.count("unlabeled"),
+        "rows": list(zip(r.findings, r.score.verdicts, strict=True)),
+    }
 
 
 def write_reports(directory: Path, summary: Summary, results: Sequence[CaseResult]) -> None:

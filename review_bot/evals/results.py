@@ -10,11 +10,27 @@ from pydantic import BaseModel, ConfigDict
 
 from review_bot.evals.scoring import CaseScore, Predicted
 
-__all__ = ["CaseResult", "CaseUsage", "RunInfo", "run_hash"]
+__all__ = ["CaseResult", "CaseUsage", "RunInfo", "ToolUsage", "run_hash"]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 HARNESS_VERSION = 1
+
+
+class ToolUsage(BaseModel):
+    """One analyzer's share of a case's tools phase, from its ``tool.finished`` events.
+
+    ``runs`` counts processes that ran (ok or failed); a cached or skipped batch ran none,
+    so it adds nothing to ``seconds`` (the wall time of the runs, summed).
+    """
+
+    model_config = _FROZEN
+
+    runs: int = 0
+    cached: int = 0
+    skipped: int = 0
+    failed: int = 0
+    seconds: float = 0.0
 
 
 class CaseUsage(BaseModel):
@@ -30,6 +46,7 @@ class CaseUsage(BaseModel):
     cache_hits: int = 0
     review_s: float = 0.0
     wall_s: float = 0.0
+    tools: dict[str, ToolUsage] = {}  # analyzer name -> its runs and time in this case
 
     @property
     def tokens(self) -> int:

@@ -1,8 +1,9 @@
 """Run a reviewer over eval cases: bounded concurrency, durable per-case results, resume.
 
-The reviewer is injected (``async (change, config) -> Review``): the CLI passes the real
-pipeline (``review_bot.pipeline.review`` with the composed Services), tests pass a fake.
-A case is reviewed exactly as a user's change would be; only ``change`` reaches it.
+The reviewer is injected (``async (case, change, config, events) -> Review``): the CLI passes
+the real pipeline (``Runtime.review``), tests pass a fake. A case is reviewed exactly as a
+user's change would be; only ``change`` reaches it. ``events`` is the sink the review's
+progress events go to: the runner times each analyzer from them (:mod:`.tooltime`).
 """
 
 from __future__ import annotations
@@ -18,15 +19,18 @@ from review_bot.evals.dataset import EvalCase
 from review_bot.evals.results import CaseResult, CaseUsage
 from review_bot.evals.scoring import predicted, score_case
 from review_bot.evals.store import RunStore
+from review_bot.evals.tooltime import ToolTimer
+from review_bot.events import EventSink
 from review_bot.findings import Review
 
 __all__ = ["Reviewer", "run_cases"]
 
-Reviewer = Callable[[EvalCase, ChangeSet, ReviewConfig], Awaitable[Review]]
-"""Reviews one case's change; gets the case only to name per-case artefacts (transcripts)."""
+Reviewer = Callable[[EvalCase, ChangeSet, ReviewConfig, EventSink], Awaitable[Review]]
+"""Reviews one case's change, sending its events to the sink; gets the case only to name
+per-case artefacts (transcripts)."""
 
 
-def _usage(review: Review, wall_s: float) -> CaseUsage:
+def _usage(review: Review, wall_s: float, timer: ToolTimer) -> CaseUsage:
     s = review.stats
     return CaseUsage(
         llm_calls=s.llm_calls,
@@ -37,6 +41,7 @@ def _usage(review: Review, wall_s: float) -> CaseUsage:
         cache_hits=s.cache_hits,
         review_s=s.duration_s,
         wall_s=round(wall_s, 4),
+        tools=timer.usage(),
     )
 
 
@@ -58,15 +63,16 @@ async def _one(
         "language": case.language,
         "is_clean": case.is_clean,
     }
+    timer = ToolTimer()
     try:
-        review = await reviewer(case, case.to_change(), config)
+        review = await reviewer(case, case.to_change(), config, timer)
     except ReviewError as exc:
         # recorded, scored as finding nothing, and retried on the next run of the same DIR
         return CaseResult(
             **base,
             error=f"{type(exc).__name__}: {exc}",
             score=score_case(case, (), tolerance),
-            usage=CaseUsage(wall_s=round(clock() - started, 4)),
+            usage=CaseUsage(wall_s=round(clock() - started, 4), tools=timer.usage()),
         )
     findings = predicted(review.findings)
     return CaseResult(
@@ -76,7 +82,7 @@ async def _one(
         failures=tuple(f"{f.component}: {f.reason}" for f in review.failures),
         findings=findings,
         score=score_case(case, findings, tolerance),
-        usage=_usage(review, clock() - started),
+        usage=_usage(review, clock() - started, timer),
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from review_bot.evals.results import CaseResult
+from review_bot.evals.tooltime import ToolTotals, tool_totals
 
 __all__ = [
     "Distribution",
@@ -168,6 +169,7 @@ class Summary(BaseModel):
     findings_by_reporter: dict[str, PredictionCounts]
     usage: dict[str, Distribution]
     usage_by_source: dict[str, dict[str, Distribution]]
+    tools: dict[str, ToolTotals] = {}  # per analyzer, slowest first (absent in older runs)
 
 
 def _group(
@@ -241,4 +243,5 @@ def summarise(results: Sequence[CaseResult], run: dict[str, Any]) -> Summary:
         ),
         usage=_usage(results),
         usage_by_source={k: _usage(v) for k, v in by_source.items()},
+        tools=tool_totals(results),
     )

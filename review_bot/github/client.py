@@ -21,7 +21,13 @@ from typing import Any, Protocol
 
 import httpx
 
-from review_bot.errors import ConfigError, GitHubError
+from review_bot.errors import (
+    ConfigError,
+    GitHubError,
+    GitHubRateLimited,
+    GitHubStatusError,
+    GitHubWriteUncertain,
+)
 from review_bot.github.auth import AppAuth, Auth, TokenAuth, parse_expiry
 
 __all__ = [
@@ -50,30 +56,6 @@ class Budget(Protocol):
 
     async def take(self, installation_id: int | None) -> None:
         """Take one write; wait, or raise GitHubRateLimited."""
-
-
-class GitHubStatusError(GitHubError):
-    """GitHub answered with an error status (kept on ``status`` for callers to branch on).
-
-    ``detail`` is GitHub's message and its ``errors`` list as text (what a 422 was about).
-    """
-
-    def __init__(self, message: str, status: int, detail: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.detail = detail
-
-
-class GitHubWriteUncertain(GitHubStatusError):
-    """A POST got a 5xx or no answer: it may have taken effect. ``status`` 0: no answer."""
-
-
-class GitHubRateLimited(GitHubStatusError):
-    """Rate limited for longer than we are willing to wait; ``retry_after`` in seconds."""
-
-    def __init__(self, message: str, status: int, retry_after: float) -> None:
-        super().__init__(message, status)
-        self.retry_after = retry_after
 
 
 class GitHubClient:

@@ -6,11 +6,11 @@ pipeline runs tools-only.
 
 from __future__ import annotations
 
-from review_bot.agents.client import CompletionCache, ModelPolicy, Redact, direct
 from review_bot.agents.openai_client import openai_client_factory
 from review_bot.agents.tools import FileAnalyzer
-from review_bot.agents.tracing import Tracer
 from review_bot.config.model import ModelConfig
+from review_bot.llm import CompletionCache, ModelPolicy, Redact, direct
+from review_bot.llm.tracing import Tracer
 from review_bot.orchestration.chunking import Chunk, plan_chunks
 from review_bot.orchestration.manager import ClientFactory, ConversationManager
 
@@ -32,12 +32,12 @@ def build_agent_runner(
     Args:
         model: from ``ModelConfig.from_env``; None means tools-only.
         redact: ``Redactor().redact`` (required: nothing reaches a model unredacted).
-        client_factory: a new inner client per agent turn; default an OpenAI-compatible
-            client from ``model`` (replay passes a transcript-backed one).
+        client_factory: a new provider per agent turn; default an OpenAI-compatible
+            client from ``model`` (replay passes the transcript's model).
         policy: the resilience stack for the model dependency.
         cache: the completion cache.
         analyzer: lets agents and the fix checker run analyzers on one file.
-        tracer: Langfuse tracer (``agents.tracing.build_tracer``) or None.
+        tracer: Langfuse tracer (``llm.tracing.build_tracer``) or None.
     """
     if model is None:
         return None

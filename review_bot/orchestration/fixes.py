@@ -2,7 +2,10 @@
 
 A patch is offered only when, applied to a copy of the file, it (1) changes lines within
 ``SLACK`` lines of the finding, (2) still parses, (3) clears the finding when a tool reported
-it and (4) makes no analyzer report anything new (:func:`review_bot.suggestions.verify_edit`).
+it and (4) makes none of the tools that reported it report anything new
+(:func:`review_bot.suggestions.verify_edit`). Only those tools re-run, on the patched file;
+their findings on the file as it is come from the review's :class:`Baselines` (one run per
+file, served by the tool-output cache when the tools phase stored it).
 The suggestion is GitHub's: the replacement text for exactly the finding's lines. A patch
 whose range differs from the finding's is re-anchored: the replacement is widened with the
 file's own lines to cover the finding, and the finding's range widens to what the patch
@@ -11,13 +14,19 @@ changed when those lines are all shown in the diff; otherwise it is dropped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from review_bot.agents.schemas import Patch
 from review_bot.change import FileChange
 from review_bot.findings import Finding
-from review_bot.suggestions import Anchored, FileAnalyzer, anchor, replace_lines, verify_edit
+from review_bot.suggestions import (
+    Anchored,
+    Baselines,
+    FileAnalyzer,
+    anchor,
+    replace_lines,
+    verify_edit,
+)
 
 __all__ = ["FixCheck", "apply_patch", "check_fix", "commentable"]
 
@@ -49,11 +58,13 @@ async def check_fix(
     patch: Patch,
     file: FileChange,
     analyzer: FileAnalyzer | None,
-    baseline: dict[str, Sequence[Finding]] | None = None,
+    baseline: Baselines | None = None,
 ) -> FixCheck:
     """Decide whether ``patch`` fixes ``finding`` in ``file`` cleanly.
 
-    ``baseline`` memoises each analyzer's findings on the unpatched file across patches.
+    Beyond the parse check only the analyzers that reported ``finding`` run (none for an
+    agent's own finding). ``baseline`` memoises their findings on the unpatched file across
+    patches.
     """
     if file.new_content is None or patch.path != file.path:
         return FixCheck(None, f"the patch targets {patch.path!r}, not {finding.path!r}")
@@ -72,7 +83,8 @@ async def check_fix(
             f"the patch changes lines {anchored.line}-{anchored.end_line}, beyond the finding's "
             f"{finding.line}-{finding.end_line} and outside the diff",
         )
-    problem = await verify_edit(finding, file, patched, analyzer, baseline)
+    problem = await verify_edit(finding, file, patched, analyzer, baseline, only_reporting=True)
     if problem:
         return FixCheck(None, problem)
-    return FixCheck(anchored, "verified" if analyzer else "parses; no analyzers to re-run")
+    reran = analyzer is not None and any(s.startswith("tool:") for s in finding.sources)
+    return FixCheck(anchored, "verified" if reran else "parses; no analyzers to re-run")

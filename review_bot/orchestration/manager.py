@@ -3,7 +3,9 @@
 Per chunk, the reviewer and the security agent run concurrently (``asyncio.gather`` over two
 fresh AutoGen agents, each with its own model client); the coder follows for the findings
 worth fixing, and each patch is checked (:mod:`.fixes`) before it becomes a suggestion.
-Chunks run concurrently up to ``max_concurrent_chunks``. A failing agent costs only its own
+Chunks run concurrently up to ``max_concurrent_chunks``; a chunk's fix checks (tool runs) run
+concurrently after it gives its slot back, so the slot bounds model turns only. A failing agent
+costs only its own
 chunk (``Failure(component="agent:<role>")``); a spent budget turns the remaining turns into
 skips. Implements ``review_bot.pipeline.AgentRunner``.
 """
@@ -12,23 +14,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from autogen_core.models import ChatCompletionClient
 from pydantic import BaseModel
 
-from review_bot.agents.client import CompletionCache, ModelPolicy, Redact, ReviewModelClient, direct
+from review_bot.agents.client import ModelClient, ReviewModelClient
 from review_bot.agents.definitions import CODER, REVIEWER, SECURITY, AgentSpec, make_agent
+from review_bot.agents.openai_client import model_info
 from review_bot.agents.schemas import (
     AgentFinding,
     CoderOutput,
+    Patch,
     ReviewerOutput,
     SecurityOutput,
 )
 from review_bot.agents.tools import ChangeTools, FileAnalyzer, numbered_lines
-from review_bot.agents.tracing import NullTracer, Tracer
-from review_bot.agents.usage import BudgetExhausted, UsageLedger
-from review_bot.change import ChangeSet
+from review_bot.change import ChangeSet, FileChange
 from review_bot.config.model import ModelConfig
 from review_bot.config.models import ReviewConfig
 from review_bot.errors import (
@@ -41,6 +43,15 @@ from review_bot.errors import (
 from review_bot.events import EventSink
 from review_bot.filtering import in_change
 from review_bot.findings import Failure, Finding, Skip, severity_at_least
+from review_bot.llm import (
+    BudgetExhausted,
+    CompletionCache,
+    ModelPolicy,
+    Redact,
+    UsageLedger,
+    direct,
+)
+from review_bot.llm.tracing import NullTracer, Tracer
 from review_bot.orchestration.chunking import Chunk, plan_chunks
 from review_bot.orchestration.fixes import check_fix
 from review_bot.orchestration.state import ReviewState as _Review
@@ -59,8 +70,9 @@ from review_bot.tokens import count_tokens
 __all__ = ["ClientFactory", "ConversationManager", "ToolFindings"]
 
 T = TypeVar("T", bound=BaseModel)
-ClientFactory = Callable[[str], ChatCompletionClient]
-"""Makes a NEW inner model client for one agent turn, given the role."""
+ClientFactory = Callable[[str], ModelClient]
+"""Makes a NEW provider for one agent turn, given the role: an AutoGen client (never shared)
+or a model of ours (replay's transcript model, which may serve every turn)."""
 
 _FIX_CONTEXT = 8
 _FIX_MIN_CONFIDENCE = 0.5
@@ -68,6 +80,25 @@ _PROMPT_OVERHEAD = 300  # tokens of chunk.md's own text and the excerpt labels
 _MIN_EXCERPT_BUDGET = 500
 # failures that say the model cannot be reached now (not that one answer was bad)
 _UNREACHABLE = (ModelUnavailable, RateLimited, DependencyUnavailable)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What one chunk's agents see through their tools: its files, its tool findings' names."""
+
+    paths: tuple[str, ...]
+    ids: dict[str, str]  # review-wide tool-finding id -> the chunk's name for it
+
+
+@dataclass(frozen=True)
+class _Fix:
+    """A coder patch waiting for its check, and the key its suggestion is stored under."""
+
+    label: str
+    target: Finding
+    patch: Patch
+    file: FileChange
+    key: str
 
 
 class ToolFindings(Protocol):
@@ -147,7 +178,7 @@ class ConversationManager:
             config=config,
             events=events,
             ledger=ledger,
-            tools=ChangeTools(change, tools.findings, self._analyzer, events, self._tracer),
+            tools=ChangeTools(change, tool_ids, self._analyzer, events, self._tracer),
             tool_ids=tool_ids,
         )
         asks = config.controls.instructions.for_paths([f.path for f in change.files])
@@ -161,7 +192,9 @@ class ConversationManager:
 
         async def one(chunk: Chunk) -> None:
             async with gate:
-                await self._chunk(state, chunk, len(chunks), budget // 4)
+                fixes = await self._chunk(state, chunk, budget // 4)
+            # the tools re-run outside the slot: it bounds model turns, not analyzer runs
+            await asyncio.gather(*(self._check(state, fix) for fix in fixes))
 
         with self._tracer.observe(
             "review", "agent", metadata={"files": len(change.files), "chunks": len(chunks)}
@@ -172,19 +205,20 @@ class ConversationManager:
 
     # -- one chunk ---------------------------------------------------------------------------
 
-    async def _chunk(self, state: _Review, chunk: Chunk, total: int, findings_budget: int) -> None:
-        label = f"{chunk.label}/{total}"
-        refs = self._tool_refs(state, chunk, findings_budget)
+    async def _chunk(self, state: _Review, chunk: Chunk, findings_budget: int) -> list[_Fix]:
+        """The chunk's turns; returns the coder's patches, still to be checked."""
+        label = chunk.label
+        refs, local = self._tool_refs(state, chunk, findings_budget)
+        scope = _Scope(chunk.paths, {g: ident for ident, g in local.items()})
         excerpts = list(chunk.excerpts)
-        files = len(state.change.files)
-        asks = state.config.controls.instructions.for_paths([e.path for e in excerpts])
+        asks = state.config.controls.instructions.for_paths(list(chunk.paths))
         reviewer_task, security_task = (
-            review_prompt(role, label, excerpts, refs, files, instructions=asks).text
+            review_prompt(role, excerpts, refs, instructions=asks).text
             for role in ("reviewer", "security")
         )
         reviewer, security = await asyncio.gather(
-            self._turn(state, REVIEWER, label, reviewer_task, ReviewerOutput),
-            self._turn(state, SECURITY, label, security_task, SecurityOutput),
+            self._turn(state, REVIEWER, label, reviewer_task, ReviewerOutput, scope=scope),
+            self._turn(state, SECURITY, label, security_task, SecurityOutput, scope=scope),
         )
         found: list[Finding] = []
         for spec, output in ((REVIEWER, reviewer), (SECURITY, security)):
@@ -195,10 +229,9 @@ class ConversationManager:
             if output.summary:
                 state.summaries.append(output.summary)
         if isinstance(security, SecurityOutput):
-            shown = {r.id for r in refs}
             for verdict in security.triage:
-                if verdict.id in shown:
-                    state.triage[verdict.id] = verdict
+                if verdict.id in local:
+                    state.triage[local[verdict.id]] = verdict
         state.findings.extend(found)
         if found:  # live viewers see each chunk's findings as it is done
             state.events.emit(
@@ -216,17 +249,22 @@ class ConversationManager:
                     "model; the coder would ask the same model",
                 )
             )
-            return
-        await self._fix(state, chunk, label, found, [r.id for r in refs])
+            return []
+        return await self._fix(state, chunk, label, found, local)
 
-    def _tool_refs(self, state: _Review, chunk: Chunk, budget: int) -> list[ToolFindingRef]:
+    def _tool_refs(
+        self, state: _Review, chunk: Chunk, budget: int
+    ) -> tuple[list[ToolFindingRef], dict[str, str]]:
+        """The tool findings shown with the chunk, named ``T1``… in the chunk's own order
+        (so the names depend on nothing outside it), and those names' review-wide ids."""
         refs: list[ToolFindingRef] = []
+        local: dict[str, str] = {}
         used = 0
         for ident, f in state.tool_ids.items():
             if not chunk.covers(f.path, f.line, f.end_line):
                 continue
             ref = ToolFindingRef(
-                id=ident,
+                id=f"T{len(refs) + 1}",
                 path=f.path,
                 line=f.line,
                 end_line=f.end_line,
@@ -239,8 +277,9 @@ class ConversationManager:
             if used + size > budget:
                 break
             refs.append(ref)
+            local[ref.id] = ident
             used += size
-        return refs
+        return refs, local
 
     def _accept(
         self, state: _Review, spec: AgentSpec, proposed: Sequence[AgentFinding]
@@ -268,7 +307,14 @@ class ConversationManager:
         return kept
 
     async def _turn(
-        self, state: _Review, spec: AgentSpec, label: str, task: str, schema: type[T]
+        self,
+        state: _Review,
+        spec: AgentSpec,
+        label: str,
+        task: str,
+        schema: type[T],
+        *,
+        scope: _Scope | None = None,
     ) -> T | None:
         """One agent's turn on one chunk; failures and budget stops are recorded, not raised."""
         reason = state.ledger.exhausted()
@@ -290,9 +336,15 @@ class ConversationManager:
             labels={"chunk": label},
             cache_scope=self._cache_scope(spec),
             output_schema=schema if self._model.model_info.structured_output else None,
+            model_info=model_info(self._model),
+            context_window=self._model.model_info.context_window,
         )
         state.turns.structured += int(self._model.model_info.structured_output)
-        tools = state.tools.for_agent(spec.role) if spec.uses_tools else []
+        tools = (
+            state.tools.for_agent(spec.role, scope.paths, scope.ids)
+            if spec.uses_tools and scope is not None
+            else []
+        )
         agent = make_agent(spec, client, tools, max_tool_iterations=self._model.max_tool_iterations)
         state.events.emit("agent.started", agent=spec.role, chunk=label)
         status = "ok"
@@ -325,17 +377,23 @@ class ConversationManager:
     # -- the coder ---------------------------------------------------------------------------
 
     async def _fix(
-        self, state: _Review, chunk: Chunk, label: str, found: list[Finding], tool_ids: list[str]
-    ) -> None:
+        self,
+        state: _Review,
+        chunk: Chunk,
+        label: str,
+        found: list[Finding],
+        local: dict[str, str],
+    ) -> list[_Fix]:
+        """The coder's turn for the chunk's findings worth fixing; its patches, unchecked."""
         if self._model.max_fixes_per_chunk == 0:
-            return
+            return []
         candidates: dict[str, Finding] = {}
         for i, f in enumerate(found):
             if severity_at_least(f.severity, "medium"):
                 candidates[f"F{i + 1}"] = f
-        for ident in tool_ids:
-            f = state.tool_ids[ident]
-            verdict = state.triage.get(ident)
+        for ident, review_id in local.items():
+            f = state.tool_ids[review_id]
+            verdict = state.triage.get(review_id)
             if verdict is not None and verdict.verdict == "reject":
                 continue
             if severity_at_least(f.severity, "medium") and in_change(
@@ -358,30 +416,32 @@ class ConversationManager:
                 )
             )
         if not requests:
-            return
+            return []
         output = await self._turn(state, CODER, label, fix_prompt(requests).text, CoderOutput)
         if output is None:
-            return
-        baselines: dict[str, dict[str, Any]] = {}
+            return []
+        fixes: list[_Fix] = []
         for patch in output.patches:
             target = chosen.get(patch.finding_id)
             file = state.change.file(patch.path)
-            if target is None or file is None:
-                continue
-            check = await check_fix(
-                target, patch, file, self._analyzer, baselines.setdefault(file.path, {})
-            )
-            state.events.emit(
-                "agent.fix",
-                chunk=label,
-                finding=patch.finding_id,
-                path=patch.path,
-                accepted=check.suggestion is not None,
-                reason=check.reason,
-            )
-            if check.suggestion is not None:
-                key = patch.finding_id if patch.finding_id.startswith("T") else finding_key(target)
-                state.suggestions[key] = check.suggestion
+            if target is not None and file is not None:
+                key = local.get(patch.finding_id) or finding_key(target)
+                fixes.append(_Fix(label, target, patch, file, key))
+        return fixes
+
+    async def _check(self, state: _Review, fix: _Fix) -> None:
+        """Check one patch (:func:`.fixes.check_fix`); a clean one becomes a suggestion."""
+        check = await check_fix(fix.target, fix.patch, fix.file, self._analyzer, state.baselines)
+        state.events.emit(
+            "agent.fix",
+            chunk=fix.label,
+            finding=fix.patch.finding_id,
+            path=fix.patch.path,
+            accepted=check.suggestion is not None,
+            reason=check.reason,
+        )
+        if check.suggestion is not None:
+            state.suggestions[fix.key] = check.suggestion
 
     def _result(self, state: _Review) -> AgentPhaseResult:
         return phase_result(state)

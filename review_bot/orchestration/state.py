@@ -13,14 +13,14 @@ from typing import Any
 from review_bot.agents.definitions import SECURITY
 from review_bot.agents.schemas import Triage
 from review_bot.agents.tools import ChangeTools
-from review_bot.agents.usage import UsageLedger
 from review_bot.change import ChangeSet
 from review_bot.config.models import ReviewConfig
 from review_bot.events import EventSink
 from review_bot.findings import Failure, Finding, Skip, combine_confidences, severity_at_least
+from review_bot.llm.budget import UsageLedger
 from review_bot.orchestration.turns import TurnStats
 from review_bot.pipeline import AgentPhaseResult
-from review_bot.suggestions import Anchored
+from review_bot.suggestions import Anchored, Baselines
 
 __all__ = ["ReviewState", "finding_key", "phase_result"]
 
@@ -49,6 +49,8 @@ class ReviewState:
     summaries: list[str] = field(default_factory=list)
     # (role, chunk label) of turns that failed because the model could not be reached
     unreachable: set[tuple[str, str]] = field(default_factory=set)
+    # the analyzers' findings on the unpatched files, shared by every chunk's fix checks
+    baselines: Baselines = field(default_factory=Baselines)
 
 
 def phase_result(state: ReviewState) -> AgentPhaseResult:

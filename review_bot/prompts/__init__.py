@@ -136,6 +136,29 @@ def _excerpt(excerpt: Excerpt) -> str:
     return delimit(excerpt.body, label)
 
 
+def _file_excerpts(excerpts: Sequence[Excerpt]) -> list[str]:
+    """The excerpts, one data block per run of excerpts of the same file (a ``…`` line
+    between ranges): one fence and one label per file, not per range."""
+    groups: list[list[Excerpt]] = []
+    for excerpt in excerpts:
+        if groups and groups[-1][0].path == excerpt.path:
+            groups[-1].append(excerpt)
+        else:
+            groups.append([excerpt])
+    blocks = []
+    for group in groups:
+        if len(group) == 1:
+            blocks.append(_excerpt(group[0]))
+            continue
+        first = group[0]
+        ranges = ", ".join(f"{e.first_line}-{e.last_line}" for e in group)
+        label = f"{first.path} lines {ranges}"
+        if first.language:
+            label += f" ({first.language})"
+        blocks.append(delimit("\n…\n".join(e.body for e in group), label))
+    return blocks
+
+
 def _tool_finding(ref: ToolFindingRef) -> str:
     where = f"{ref.path}:{ref.line}" + (f"-{ref.end_line}" if ref.end_line != ref.line else "")
     # one line per finding: a message cannot start a line that looks like another finding
@@ -145,14 +168,17 @@ def _tool_finding(ref: ToolFindingRef) -> str:
 
 def review_prompt(
     role: Literal["reviewer", "security"],
-    chunk_label: str,
     excerpts: Sequence[Excerpt],
     tool_findings: Sequence[ToolFindingRef],
-    total_files: int,
     *,
     instructions: Sequence[tuple[str, str]] = (),
 ) -> RenderedPrompt:
     """The task message for ``role`` on one chunk of the change.
+
+    It holds only what the chunk itself decides (its excerpts, the tool findings on them, the
+    instructions for its files): no chunk number, no count of the change's files. A chunk
+    whose files did not change renders byte for byte as before, so its answers come from the
+    completion cache.
 
     ``instructions`` are the repository's (label, text) review instructions for this chunk's
     files; repo-controlled, so each reaches the prompt inside the data fence.
@@ -163,10 +189,7 @@ def review_prompt(
         else "(none)"
     )
     text = Template(_template("chunk.md")).substitute(
-        chunk_label=chunk_label,
-        file_count=len({e.path for e in excerpts}),
-        total_files=total_files,
-        excerpts="\n\n".join(_excerpt(e) for e in excerpts),
+        excerpts="\n\n".join(_file_excerpts(excerpts)),
         tool_findings=listed,
     )
     if instructions:
@@ -186,9 +209,7 @@ def fix_prompt(requests: Sequence[FixRequest]) -> RenderedPrompt:
     for req in requests:
         where = f"{req.path}:{req.line}" + (f"-{req.end_line}" if req.end_line != req.line else "")
         about = f"{where} {req.severity} {_one_line(req.rule_id)}\n{req.message}"
-        blocks.append(
-            f"Finding {req.id}:\n{delimit(about, 'finding')}\n{_excerpt(req.excerpt)}"
-        )
+        blocks.append(f"Finding {req.id}:\n{delimit(about, 'finding')}\n{_excerpt(req.excerpt)}")
     text = Template(_template("fix.md")).substitute(fixes="\n\n".join(blocks))
     return RenderedPrompt(text=text.strip() + "\n", version=prompt_version("coder"))
 

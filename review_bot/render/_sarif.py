@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from review_bot import __version__
+from review_bot._version import __version__
 from review_bot.findings import Finding, Review
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -60,35 +60,7 @@ def sarif_log(review: Review) -> dict[str, Any]:
     for finding in review.findings:
         rules.setdefault(finding.rule_id, _rule(finding))
     index = {rule_id: i for i, rule_id in enumerate(rules)}
-    results = []
-    for finding in review.findings:
-        result: dict[str, Any] = {
-            "ruleId": finding.rule_id,
-            "ruleIndex": index[finding.rule_id],
-            "level": _LEVEL[finding.severity],
-            # SARIF's rank is 0-100: how likely the result is a real problem
-            "rank": round(finding.confidence * 100, 1),
-            "message": {"text": finding.message},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
-                        "region": {"startLine": finding.line, "endLine": finding.end_line},
-                    }
-                }
-            ],
-            "properties": {
-                "severity": finding.severity,
-                "category": finding.category,
-                "confidence": finding.confidence,
-                "sources": list(finding.sources),
-            },
-        }
-        if finding.fingerprint:
-            result["partialFingerprints"] = {"reviewBot/v1": finding.fingerprint}
-        if finding.suggestion is not None:
-            result["fixes"] = [_fix(finding, finding.suggestion)]
-        results.append(result)
+    results = [_result(finding, index[finding.rule_id]) for finding in review.findings]
     notifications = [
         {"level": "warning", "message": {"text": f"{f.component} failed: {f.reason}"}}
         for f in review.failures
@@ -115,6 +87,37 @@ def sarif_log(review: Review) -> dict[str, Any]:
         "properties": _run_properties(review),
     }
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+    """One SARIF result: the finding, where it is, and its fix when it has one."""
+    result: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index,
+        "level": _LEVEL[finding.severity],
+        # SARIF's rank is 0-100: how likely the result is a real problem
+        "rank": round(finding.confidence * 100, 1),
+        "message": {"text": finding.message},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": finding.path, "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": finding.line, "endLine": finding.end_line},
+                }
+            }
+        ],
+        "properties": {
+            "severity": finding.severity,
+            "category": finding.category,
+            "confidence": finding.confidence,
+            "sources": list(finding.sources),
+        },
+    }
+    if finding.fingerprint:
+        result["partialFingerprints"] = {"reviewBot/v1": finding.fingerprint}
+    if finding.suggestion is not None:
+        result["fixes"] = [_fix(finding, finding.suggestion)]
+    return result
 
 
 def _run_properties(review: Review) -> dict[str, Any]:

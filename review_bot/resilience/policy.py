@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import pybreaker
-import redis
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
 from review_bot.config.resilience import PolicyConfig
@@ -26,7 +25,7 @@ from review_bot.errors import (
     ToolTimeout,
 )
 from review_bot.events import EventSink, NullSink
-from review_bot.resilience.breaker import make_breaker
+from review_bot.resilience.breaker import BreakerRedis, SharedBreakerStorage, make_breaker
 from review_bot.resilience.bulkhead import Bulkhead
 from review_bot.resilience.deadline import Deadline
 from review_bot.resilience.retry import Sleep, is_retryable, next_delay
@@ -77,7 +76,7 @@ class Policy:
         config: attempts, backoff, timeouts, bulkhead and breaker settings.
         sleep: how backoff waits; ``retry.no_sleep`` is the testing switch.
         rng: jitter source in [0, 1).
-        breaker_redis: a synchronous Redis client to share breaker state, or None.
+        breaker_redis: the Redis that shares breaker state (used off the loop), or None.
         breaker_namespace: key prefix of the shared breaker state.
     """
 
@@ -88,7 +87,7 @@ class Policy:
         *,
         sleep: Sleep = asyncio.sleep,
         rng: Callable[[], float] = random.random,
-        breaker_redis: redis.Redis | None = None,
+        breaker_redis: BreakerRedis | None = None,
         breaker_namespace: str = "review-bot:breaker",
     ) -> None:
         self.name = name
@@ -98,13 +97,17 @@ class Policy:
         self._rng = rng
         self._unavailable = _unavailable_type(name)
         self._bulkhead = Bulkhead(name, config.max_concurrency, config.bulkhead_wait_s)
+        self._storage = (
+            None
+            if breaker_redis is None
+            else SharedBreakerStorage(breaker_redis, f"{breaker_namespace}:{name}")
+        )
         self._breaker = make_breaker(
             name,
             fail_max=config.fail_max,
             reset_timeout_s=config.reset_timeout_s,
             on_transition=self._on_transition,
-            redis_client=breaker_redis,
-            namespace=breaker_namespace,
+            storage=self._storage,
         )
         self._probing = False
 
@@ -112,6 +115,11 @@ class Policy:
     def breaker_state(self) -> str:
         """``closed``, ``open`` or ``half-open``."""
         return str(self._breaker.current_state)
+
+    async def flush_breaker(self) -> None:
+        """Wait until this breaker's state changes so far have reached the shared Redis."""
+        if self._storage is not None:
+            await self._storage.flush()
 
     async def call(self, fn: Callable[[], Awaitable[T]], scope: ResilienceScope | None = None) -> T:
         """Run ``fn`` (a fresh awaitable per attempt) under this policy.
@@ -148,6 +156,8 @@ class Policy:
             _CURRENT.reset(token)
 
     async def _through_breaker(self, fn: Callable[[], Awaitable[T]], scope: ResilienceScope) -> T:
+        if self._storage is not None:  # the other processes' state, read off the loop
+            await self._storage.refresh()
         state = self._breaker.current_state
         if state != pybreaker.STATE_CLOSED and self._probing:
             self._rejected(scope, "circuit_open")

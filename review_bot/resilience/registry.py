@@ -11,7 +11,7 @@ import redis
 
 from review_bot.config.resilience import ResilienceConfig
 from review_bot.events import EventSink, NullSink
-from review_bot.resilience.breaker import sync_redis_client
+from review_bot.resilience.breaker import BreakerRedis, sync_redis_client
 from review_bot.resilience.deadline import Deadline
 from review_bot.resilience.policy import Policy, ResilienceScope
 from review_bot.resilience.retry import Sleep, no_sleep
@@ -33,7 +33,8 @@ class PolicyRegistry:
         testing: the testing switch; backoff sleeps become no-ops (stamina's idea).
         sleep: override the backoff sleep (wins over ``testing``).
         rng: jitter source in [0, 1).
-        breaker_redis: a ready synchronous client for shared breaker state; by default one is
+        breaker_redis: a ready synchronous client for shared breaker state (the registry
+            drives it from one thread of its own, never the event loop); by default one is
             made from ``config.redis_url`` when set.
     """
 
@@ -51,7 +52,7 @@ class PolicyRegistry:
         self._rng = rng
         if breaker_redis is None and self.config.redis_url:
             breaker_redis = sync_redis_client(self.config.redis_url, self.config.redis_timeout_s)
-        self._redis = breaker_redis
+        self._redis = None if breaker_redis is None else BreakerRedis(breaker_redis)
         self._policies: dict[str, Policy] = {}
 
     def get(self, name: str) -> Policy:
@@ -86,6 +87,6 @@ class PolicyRegistry:
         return await self.get(name).call(fn, scope)
 
     def close(self) -> None:
-        """Release the breaker-state Redis connection, if this registry made one."""
+        """Stop the breaker-state Redis thread and release its connection."""
         if self._redis is not None:
             self._redis.close()

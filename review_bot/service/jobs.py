@@ -39,7 +39,9 @@ class ReviewJob(BaseModel):
     ``rerun`` jobs come from a check run's "Re-run" and post afresh like a command.
     ``fork``: the delivery said the head lives in another repository (the worker checks the
     PR itself too). ``attempt``/``deferred_s``: how often and for how long in total the job
-    was rescheduled (rate limits, GitHub failures), which bounds it.
+    was rescheduled (rate limits, GitHub failures), which bounds it. ``trace``: the W3C
+    trace-context headers (``traceparent``, ``tracestate``) of the span that queued the job,
+    so the worker's spans continue the webhook's trace (empty when tracing is off).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -57,6 +59,7 @@ class ReviewJob(BaseModel):
     fork: bool = False
     attempt: int = Field(0, ge=0)
     deferred_s: float = Field(0.0, ge=0)
+    trace: dict[str, str] = Field(default_factory=dict, max_length=4)
 
     def dedup_key(self) -> str | None:
         """(repo, PR, head) for pushes: a second delivery for the same head is not queued."""

@@ -11,6 +11,7 @@ from typing import Any, Literal, cast
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from review_bot.events import EventKind
 from review_bot.findings import ReviewStats
 
 __all__ = ["BREAKER_STATES", "BreakerMetricsSink", "ServiceMetrics"]
@@ -129,7 +130,7 @@ class BreakerMetricsSink:
     def __init__(self, metrics: ServiceMetrics) -> None:
         self._metrics = metrics
 
-    def emit(self, kind: str, /, **data: Any) -> None:
+    def emit(self, kind: EventKind, /, **data: Any) -> None:
         """Forward breaker transitions; ignore everything else."""
         if kind != "resilience.breaker":
             return

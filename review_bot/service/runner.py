@@ -20,7 +20,7 @@ from typing import Any, Literal
 from review_bot.change import ChangeSet
 from review_bot.config.models import ReviewConfig
 from review_bot.config.service import ServiceConfig
-from review_bot.errors import BulkheadFull
+from review_bot.errors import JobBusy
 from review_bot.events import EventSink, NullSink
 from review_bot.findings import Finding, Review, Severity, rank_findings
 from review_bot.github.checks import post_check_run
@@ -38,9 +38,19 @@ from review_bot.github.pulls import (
 )
 from review_bot.service.jobs import ReviewJob
 from review_bot.service.metrics import ServiceMetrics
+from review_bot.service.observe import reviewing
 from review_bot.service.store import StateStore
+from review_bot.tracing import Tracing
 
-__all__ = ["JobBusy", "JobOutcome", "Reviewer", "RunnerDeps", "job_key", "run_job"]
+__all__ = [
+    "PR_STATE_TTL_S",
+    "JobBusy",
+    "JobOutcome",
+    "Reviewer",
+    "RunnerDeps",
+    "job_key",
+    "run_job",
+]
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +59,8 @@ Reviewer = Callable[[ChangeSet, ReviewConfig, EventSink], Awaitable[Review]]
 (caching, resilience, agents, transcripts); tests fill the seam with a scripted reviewer."""
 
 JobOutcome = Literal["posted", "already_posted", "skipped", "failed"]
-_PR_STATE_TTL_S = 30 * 24 * 3600
+PR_STATE_TTL_S = 30 * 24 * 3600.0  # the default of [retention] reviews_days
 _SLOT_POLL_S = 1.0
-
-
-class JobBusy(BulkheadFull):
-    """Another worker holds this job, or the repository has no free review slot: retry later."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,9 @@ class RunnerDeps:
     """What a job needs; built once per process and shared by its jobs.
 
     ``events`` receives every review's events (resilience breaker transitions reach the
-    metrics through it).
+    metrics through it). ``tracing``: each job runs in a dequeue span continuing the trace
+    its webhook request started (None: not traced). ``review_ttl_s``: how long a PR's
+    review state (last head, findings) is kept (``[retention] reviews_days``).
     """
 
     config: ServiceConfig
@@ -72,6 +80,8 @@ class RunnerDeps:
     base_config: ReviewConfig
     metrics: ServiceMetrics
     events: EventSink = field(default_factory=NullSink)
+    tracing: Tracing | None = None
+    review_ttl_s: float = PR_STATE_TTL_S
 
 
 def job_key(
@@ -92,13 +102,15 @@ def _config_hash(config: ReviewConfig) -> str:
 async def run_job(job: ReviewJob, deps: RunnerDeps) -> JobOutcome:
     """Run ``job``; raises :class:`JobBusy` when it should be retried later."""
     started = time.monotonic()
-    async with deps.github(job.installation_id) as gh:
-        outcome, review = await _run(job, deps, gh)
-    deps.metrics.job_finished(outcome, time.monotonic() - started, review.stats if review else None)
-    log.info(
-        "job %s %s#%s: %s", job.delivery_id, job.repo, job.number, outcome,
-        extra={"delivery_id": job.delivery_id},
-    )  # fmt: skip
+    with reviewing(job, deps.tracing):  # the job's log line carries its trace id
+        async with deps.github(job.installation_id) as gh:
+            outcome, review = await _run(job, deps, gh)
+        stats = review.stats if review else None
+        deps.metrics.job_finished(outcome, time.monotonic() - started, stats)
+        log.info(
+            "job %s %s#%s: %s", job.delivery_id, job.repo, job.number, outcome,
+            extra={"delivery_id": job.delivery_id, "review_id": job.delivery_id},
+        )  # fmt: skip
     return outcome
 
 
@@ -214,7 +226,7 @@ async def _review_and_post(
         "config_hash": config_hash,
         "findings": [f.model_dump(mode="json") for f in review.findings],
     }
-    await deps.store.put(state_key, json.dumps(state), _PR_STATE_TTL_S)
+    await deps.store.put(state_key, json.dumps(state), deps.review_ttl_s)
     return review if posted else None
 
 

@@ -24,6 +24,7 @@ from review_bot.service.app import Accept, create_app
 from review_bot.service.celery_app import LoopThread, make_celery, register_review_task
 from review_bot.service.jobs import ReviewJob
 from review_bot.service.metrics import BreakerMetricsSink, ServiceMetrics
+from review_bot.service.observe import TracedQueue, observe_http, traced_accept
 from review_bot.service.queue import CeleryQueue, EmbeddedQueue, JobQueue
 from review_bot.service.retrying import reschedule_handler
 from review_bot.service.runner import Reviewer, RunnerDeps
@@ -35,19 +36,22 @@ from review_bot.service.wiring import (
     runtime_reviewer,
     transcripts_check,
 )
+from review_bot.tracing import Tracing, build_tracing
 
 __all__ = ["Worker", "build_app", "build_worker"]
 
 Hook = Callable[[], Awaitable[None]]
 
 
-def _reviewer(settings: Settings, reviewer_spec: str | None) -> tuple[Reviewer, Hook | None]:
+def _reviewer(
+    settings: Settings, reviewer_spec: str | None, tracing: Tracing | None
+) -> tuple[Reviewer, Hook | None]:
     """The process's reviewer and what closes it: the runtime, or a named test double."""
     if reviewer_spec:
         return load_reviewer(reviewer_spec), None
     from review_bot.compose import Runtime
 
-    runtime = Runtime.from_settings(settings)
+    runtime = Runtime.from_settings(settings, tracing=tracing)
     return runtime_reviewer(runtime), runtime.aclose
 
 
@@ -68,13 +72,21 @@ def build_app(
     settings: Settings,
     reviewer_spec: str | None = None,
     api: ApiConfig | None = None,
+    *,
+    tracing: Tracing | None = None,
+    log_access: bool = True,
 ) -> ASGIApp:
     """The webhook app; embedded workers run in it unless ``config.queue`` is ``celery``.
+
+    Every request goes through :func:`observe_http` (a span, an access-log line unless
+    ``log_access`` is False); ``tracing`` replaces the tracer ``settings.tracing`` asks for.
 
     With ``api`` the review API is served too; its reviews run on embedded workers of this
     process (with either queue), on the same reviewer as webhook jobs.
     """
     config.require_webhook_secret()
+    config = _retained(config, settings)
+    tracing = tracing if tracing is not None else build_tracing(settings.tracing)
     metrics = ServiceMetrics()
     store = make_store(config)
     queue: JobQueue
@@ -88,10 +100,11 @@ def build_app(
         celery_queue = CeleryQueue(
             make_celery(config), broker, queue=config.celery_queue, key_prefix=config.redis_prefix
         )
-        queue, accept = celery_queue, celery_queue.accept
+        queue = TracedQueue(celery_queue, tracing, "celery")
+        accept = traced_accept(celery_queue.accept, tracing, "celery")
         shutdown.append(broker.aclose)
     else:
-        reviewer, close = _reviewer(settings, reviewer_spec)
+        reviewer, close = _reviewer(settings, reviewer_spec, tracing)
         deps = RunnerDeps(
             config=config,
             store=store,
@@ -100,6 +113,8 @@ def build_app(
             base_config=settings.review,
             metrics=metrics,
             events=BreakerMetricsSink(metrics),
+            tracing=tracing,
+            review_ttl_s=settings.retention.reviews_s,
         )
 
         async def handle(job: ReviewJob) -> object:
@@ -108,7 +123,7 @@ def build_app(
         embedded = EmbeddedQueue(
             handle, workers=config.embedded_workers, maxsize=config.embedded_queue_size
         )
-        queue = embedded
+        queue = TracedQueue(embedded, tracing, "embedded")
         startup.append(embedded.start)
         shutdown.append(embedded.stop)
         if close is not None:
@@ -118,7 +133,7 @@ def build_app(
         from review_bot.service.api.app import build_api
 
         if reviewer is None:
-            reviewer, close = _reviewer(settings, reviewer_spec)
+            reviewer, close = _reviewer(settings, reviewer_spec, tracing)
             if close is not None:
                 shutdown.append(close)
         parts = build_api(
@@ -129,6 +144,8 @@ def build_app(
         startup += parts.startup
         shutdown = [*parts.shutdown, *shutdown]
     shutdown.append(store.aclose)
+    if tracing is not None:
+        shutdown.append(_closer(tracing))
 
     async def on_startup() -> None:
         for hook in startup:
@@ -139,7 +156,7 @@ def build_app(
         for hook in shutdown:
             await hook()
 
-    return create_app(
+    app = create_app(
         config,
         queue=queue,
         store=store,
@@ -150,6 +167,24 @@ def build_app(
         on_shutdown=on_shutdown,
         api=api_app,
     )
+    return observe_http(app, tracing=tracing, log_access=log_access)
+
+
+def _retained(config: ServiceConfig, settings: Settings) -> ServiceConfig:
+    """Delivery records (dedup keys, posted markers) kept no longer than events are."""
+    ttl = min(config.delivery_ttl_s, max(1, int(settings.retention.events_s)))
+    return (
+        config
+        if ttl == config.delivery_ttl_s
+        else config.model_copy(update={"delivery_ttl_s": ttl})
+    )
+
+
+def _closer(tracing: Tracing) -> Hook:
+    async def close() -> None:
+        tracing.close()  # after the runtime's close (which may have closed it: then a no-op)
+
+    return close
 
 
 @dataclass(frozen=True)
@@ -165,20 +200,27 @@ def build_worker(
     settings: Settings,
     reviewer_spec: str | None = None,
     metrics: ServiceMetrics | None = None,
+    *,
+    tracing: Tracing | None = None,
 ) -> Worker:
-    """The Celery app with the review task registered (start it with ``worker_main``)."""
+    """The Celery app with the review task registered (start it with ``worker_main``).
+
+    Each job runs in a dequeue span continuing the trace its message carries.
+    """
+    config = _retained(config, settings)
     if not config.redis_url:
         raise ConfigError("review-bot worker needs REDIS_URL (the Celery broker)")
     config.require_github_credentials()
     sink_metrics = metrics or ServiceMetrics()
     redis_url = config.redis_url
+    tracing = tracing if tracing is not None else build_tracing(settings.tracing)
     loop = LoopThread()
     built: list[tuple[RunnerDeps, Hook | None]] = []
 
     async def deps() -> RunnerDeps:
         # runs on the loop thread only, and awaits nothing: no two callers can race here
         if not built:
-            reviewer, close = _reviewer(settings, reviewer_spec)
+            reviewer, close = _reviewer(settings, reviewer_spec, tracing)
             store = RedisStore.from_url(redis_url, config.redis_prefix)
             runner_deps = RunnerDeps(
                 config=config,
@@ -188,6 +230,8 @@ def build_worker(
                 base_config=settings.review,
                 metrics=sink_metrics,
                 events=BreakerMetricsSink(sink_metrics),
+                tracing=tracing,
+                review_ttl_s=settings.retention.reviews_s,
             )
             built.append((runner_deps, close))
         return built[0][0]
@@ -202,6 +246,8 @@ def build_worker(
         if loop.started:
             loop.run(aclose())
         loop.stop()
+        if tracing is not None:
+            tracing.close()
 
     app = make_celery(config)
     register_review_task(app, deps, loop)

@@ -22,9 +22,12 @@ from review_bot.events import EventSink
 from review_bot.findings import Review
 from review_bot.github.client import GitHubClient, make_auth
 from review_bot.github.pacing import Counter, MemoryCounter, WriteBudget
+from review_bot.ownership import Owner
 from review_bot.pipeline import Services
+from review_bot.service.observe import current_job, job_attributes
 from review_bot.service.runner import Reviewer
 from review_bot.service.store import MemoryStore, RedisStore, StateStore
+from review_bot.tracing import TraceContext
 
 if TYPE_CHECKING:
     from review_bot.compose import Runtime
@@ -90,10 +93,23 @@ def github_factory(
 
 def runtime_reviewer(runtime: Runtime) -> Reviewer:
     """Jobs reviewed by the process's :class:`~review_bot.compose.Runtime` (caching,
-    resilience policies, agents when a model is configured, transcripts)."""
+    resilience policies, agents when a model is configured, transcripts).
+
+    The job being run (:func:`~review_bot.service.observe.current_job`) names the review's
+    owner (repository, requester) and labels its span with the review id.
+    """
 
     async def review(change: ChangeSet, config: ReviewConfig, events: EventSink) -> Review:
-        return await runtime.review(change, config, events=events)
+        job = current_job()
+        if job is None:
+            return await runtime.review(change, config, events=events)
+        return await runtime.review(
+            change,
+            config,
+            events=events,
+            trace=TraceContext(attributes={k: str(v) for k, v in job_attributes(job).items()}),
+            owner=Owner(repo=job.repo, subject=job.requested_by),
+        )
 
     return review
 
@@ -139,11 +155,11 @@ def transcripts_check(
             return True
         try:
             await asyncio.wait_for(asyncio.to_thread(probe), timeout_s)
+        except TimeoutError:  # before OSError, of which it is a subclass
+            log.warning("transcript store not ready: no answer within %.1fs", timeout_s)
+            return False
         except (OSError, TranscriptError) as exc:
             log.warning("transcript store not ready: %s", exc)
-            return False
-        except TimeoutError:
-            log.warning("transcript store not ready: no answer within %.1fs", timeout_s)
             return False
         return True
 
@@ -165,10 +181,11 @@ def _postgres_probe(url: str, timeout_s: float) -> Callable[[], None]:
     if not any(k == "connect_timeout" for k, _ in query):
         query.append(("connect_timeout", str(max(1, int(timeout_s)))))
     bounded = urlunsplit(parts._replace(query=urlencode(query)))
+    # imported now, not in the first probe: the probe's timeout is for the database's answer,
+    # and importing psycopg on a loaded machine took longer than that by itself
+    from review_bot.audit.postgres import PostgresStore
 
     def probe() -> None:
-        from review_bot.audit.postgres import PostgresStore
-
         store = PostgresStore.from_url(bounded)
         try:
             store.exists("ready-probe")  # a SELECT on the transcripts table

@@ -1,5 +1,8 @@
 """A throwaway Go module for the Go analyzers: the change's Go files, our go.mod, no network.
 
+The temp copy holds the changed files and, when the change knows its new side, their
+packages' other files (``ChangeSet.context``, written by the tools phase beside them).
+
 Go tools load whole packages and need a module. The reviewed repo's ``go.mod`` is never
 given to them (it can name toolchains, replacements and tools); only its ``module`` line is
 read, so imports between the change's own packages resolve. Third-party modules are not

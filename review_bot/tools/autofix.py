@@ -20,6 +20,7 @@ from review_bot.change import ChangeSet
 from review_bot.events import EventSink
 from review_bot.findings import Finding
 from review_bot.suggestions import (
+    Baselines,
     Edit,
     FileAnalyzer,
     anchor,
@@ -97,7 +98,7 @@ async def verify_tool_suggestions(
 
     async def one_file(path: str, indexes: list[int]) -> None:
         file = change.file(path)
-        baseline: dict[str, Sequence[Finding]] = {}
+        baseline = Baselines()
         for i in indexes:
             f = findings[i]
             if file is None or file.new_content is None or f.suggestion is None:

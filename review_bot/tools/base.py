@@ -161,6 +161,12 @@ def _adapter_source(adapter_module: str) -> bytes:
     return b"\0".join(sorted(parts))
 
 
+@functools.cache
+def _distribution_version(distribution: str) -> str:
+    """An installed distribution's version, read once per process (it parses metadata)."""
+    return importlib.metadata.version(distribution)
+
+
 def _tail(text: str) -> str:
     text = text.strip()
     return text if len(text) <= _STDERR_TAIL else "..." + text[-_STDERR_TAIL:]
@@ -302,7 +308,7 @@ class CommandAnalyzer:
             return None
         if self.distribution and self.installed_here():
             with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-                return importlib.metadata.version(self.distribution)
+                return _distribution_version(self.distribution)
         argv = (*prefix, *self.version_args())
         key = (type(runner).__qualname__, argv)
         if key not in _VERSIONS:
@@ -329,12 +335,29 @@ class CommandAnalyzer:
         if prefix is None:
             return self._result("skipped", paths, reason=self.missing_reason())
         argv = [*prefix, *self.command(paths, workdir, config)]
+        return await self.run_argv(argv, paths, workdir, runner, config)
+
+    async def run_argv(
+        self,
+        argv: Sequence[str],
+        paths: tuple[str, ...],
+        workdir: Path,
+        runner: ProcessRunner,
+        config: ToolsConfig,
+        *,
+        parse: Callable[[ProcessResult, Path], tuple[list[Finding], list[Skip]]] | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> AnalyzerResult:
+        """Run ``argv`` in the sandbox and check, parse (``parse`` or :meth:`parse_checked`)
+        and record what it did; ``env`` replaces :meth:`env`'s variables."""
         limits = limits_for(config, memory=self.limit_memory)
         try:
             # The version is asked alongside the run: some tools take seconds to start.
             version, result = await asyncio.gather(
                 self.version(runner),
-                runner.run(argv, cwd=workdir, limits=limits, env=self.env(workdir)),
+                runner.run(
+                    argv, cwd=workdir, limits=limits, env=self.env(workdir) if env is None else env
+                ),
             )
         except ToolMissing as exc:
             return self._result("skipped", paths, reason=str(exc), argv=argv)
@@ -372,7 +395,7 @@ class CommandAnalyzer:
                 f"{self.name} exited with code {result.exit_code}: {_tail(result.stderr)!r}",
             )
         try:
-            found, skips = self.parse_checked(result, workdir)
+            found, skips = (parse or self.parse_checked)(result, workdir)
         except ToolError as exc:
             return done("failed", str(exc))
         findings = [f for f in found if f.path in paths]

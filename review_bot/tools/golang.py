@@ -2,9 +2,12 @@
 
 Both tools type-check whole packages, so they run per package dir on a private copy of the
 change's Go files with our go.mod (see ``_gomodule``): offline, no cgo, no repo config
-(staticcheck.conf, go.work, .golangci.yml are never copied). A package the copy cannot
-type-check (imports outside the change, or names defined in a sibling file the change did
-not touch) is reported as skipped, file by file, never as findings or a failed run.
+(staticcheck.conf, go.work, .golangci.yml are never copied). When the change was built from
+a new-side tree (a commit, a work tree, a diff with its tree), the package's other ``.go``
+files come with it as context (``ChangeSet.context``), so editing one file of a package
+still type-checks; findings are kept on the changed files only. A package the copy still
+cannot type-check (a third-party import, offline; or no tree to read siblings from) is
+reported as skipped, file by file, never as findings or a failed run.
 """
 
 from __future__ import annotations

@@ -124,6 +124,24 @@ def _reviewable(change: ChangeSet) -> tuple[list[FileChange], list[Skip]]:
     return files, skipped
 
 
+def _materialize_context(change: ChangeSet, written: set[str], workdir: Path) -> None:
+    """Write the change's context files (a Go package's other files) beside the changed
+    ones: analyzers that load whole packages read them; none is given one as a target."""
+    extra = [
+        FileChange(path=c.path, status="added", new_content=c.content)
+        for c in change.context
+        if c.path not in written
+    ]
+    usable = []
+    for file in extra:
+        try:
+            check_relative_path(file.path)
+        except InputError:
+            continue  # a name no analyzer could be given; it is context, not the change
+        usable.append(file)
+    materialize(usable, workdir)
+
+
 async def run_tools(
     change: ChangeSet,
     config: ToolsConfig,
@@ -186,6 +204,7 @@ async def run_tools(
     workdir = Path(tempfile.mkdtemp(prefix="review-bot-tools-"))
     try:
         materialize(files, workdir, content=lambda f: rewrites[f.path].text)
+        _materialize_context(change, {f.path for f in files}, workdir)
         results = await asyncio.gather(*(one(a, batch, workdir) for a, batch in batches))
     finally:
         await asyncio.to_thread(shutil.rmtree, workdir, True)

@@ -11,16 +11,19 @@ what is redacted and what is reported come from one set.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
-from review_bot.errors import ToolOutputError
+from review_bot.errors import ToolError, ToolOutputError
 from review_bot.findings import Finding
 from review_bot.secret_detectors import own_hits
+from review_bot.tools._secrets_scan import scan_in_process
 from review_bot.tools.base import AnalyzerResult, CommandAnalyzer, load_json, relative_to_workdir
 from review_bot.tools.sandbox import ProcessResult, ProcessRunner
 
@@ -43,7 +46,8 @@ def _allowlisted(lines: Sequence[str], line: int) -> bool:
 
 
 class SecretsAnalyzer(CommandAnalyzer):
-    """Runs ``python -m detect_secrets scan <files>`` on the temp copy."""
+    """detect-secrets' ``scan <files>`` on the temp copy: in this process by default
+    (``in_process=False`` or an executable given by path: ``python -m detect_secrets``)."""
 
     name = "secrets"
     module = "detect_secrets"
@@ -67,6 +71,50 @@ class SecretsAnalyzer(CommandAnalyzer):
         """The flags (plugins are detect-secrets' defaults for its version)."""
         return "\0".join(_FLAGS).encode()
 
+    def __init__(self, executable: str | None = None, *, in_process: bool = True) -> None:
+        super().__init__(executable)
+        self._in_process = in_process and executable is None
+
+    async def _detect(
+        self,
+        files: Sequence[FileChange],
+        workdir: Path,
+        runner: ProcessRunner,
+        config: ToolsConfig,
+    ) -> AnalyzerResult:
+        """detect-secrets' own results: in this process (``_secrets_scan``) unless told
+        otherwise or busy, else its CLI in the sandbox. Both give the same JSON."""
+        if not self._in_process:
+            return await super().analyze(files, workdir, runner, config)
+        paths = tuple(f.path for f in files)
+        argv = ("detect-secrets (in process)", *_FLAGS, "--", *paths)
+        version = await self.version(runner)
+        started = time.monotonic()
+        try:
+            stdout = await asyncio.wait_for(
+                asyncio.to_thread(scan_in_process, paths, workdir), timeout=config.timeout_s
+            )
+        except TimeoutError:
+            reason = f"secrets timed out after {config.timeout_s:g}s (in process)"
+            return self._result("failed", paths, reason=reason, argv=argv, version=version)
+        except (
+            Exception
+        ) as exc:  # a crash of the in-process tool is a failed run, as one of its process
+            reason = f"detect-secrets failed in process: {type(exc).__name__}: {exc}"
+            return self._result("failed", paths, reason=reason, argv=argv, version=version)
+        if stdout is None:  # another review's scan holds detect-secrets' settings
+            return await super().analyze(files, workdir, runner, config)
+        elapsed = round(time.monotonic() - started, 3)
+        result = ProcessResult(argv=argv, exit_code=0, stdout=stdout, stderr="", duration_s=elapsed)
+        try:
+            found = self.parse(result, workdir)
+        except ToolError as exc:
+            return self._result("failed", paths, reason=str(exc), argv=argv, version=version)
+        findings = [f for f in found if f.path in paths]
+        return self._result(
+            "ok", paths, argv=argv, version=version, result=result, findings=findings
+        )
+
     async def analyze(
         self,
         files: Sequence[FileChange],
@@ -75,7 +123,7 @@ class SecretsAnalyzer(CommandAnalyzer):
         config: ToolsConfig,
     ) -> AnalyzerResult:
         """detect-secrets' run, plus the lines only our own detectors flag."""
-        result = await super().analyze(files, workdir, runner, config)
+        result = await self._detect(files, workdir, runner, config)
         if result.run.status != "ok":
             return result
         flagged = {(f.path, f.line) for f in result.findings}

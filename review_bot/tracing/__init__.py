@@ -11,5 +11,17 @@ from __future__ import annotations
 from review_bot.tracing.propagation import TraceContext, current_carrier, span_sink
 from review_bot.tracing.setup import Tracing, build_tracing
 from review_bot.tracing.sink import SpanSink
+from review_bot.tracing.spans import HttpSpan, consumer_span, http_span, producer_span
 
-__all__ = ["SpanSink", "TraceContext", "Tracing", "build_tracing", "current_carrier", "span_sink"]
+__all__ = [
+    "HttpSpan",
+    "SpanSink",
+    "TraceContext",
+    "Tracing",
+    "build_tracing",
+    "consumer_span",
+    "current_carrier",
+    "http_span",
+    "producer_span",
+    "span_sink",
+]

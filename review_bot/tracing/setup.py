@@ -23,9 +23,13 @@ class Tracing:
 
     provider: TracerProvider
     tracer: Tracer
+    closed: bool = False
 
     def close(self) -> None:
-        """Export what is buffered, then stop the exporter."""
+        """Export what is buffered, then stop the exporter (once: later calls do nothing)."""
+        if self.closed:
+            return
+        self.closed = True
         self.provider.force_flush()
         self.provider.shutdown()
 

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from review_bot.events import EventKind
+
 if TYPE_CHECKING:
     from opentelemetry.context import Context
     from opentelemetry.trace import Span, Tracer
 
 __all__ = ["SpanSink"]
 
-_EVENT_KINDS = ("resilience.retry", "resilience.breaker", "resilience.rejected",
-                "resilience.bulkhead_wait", "agents.planned")  # fmt: skip
+_EVENT_KINDS: tuple[EventKind, ...] = (
+    "resilience.retry",
+    "resilience.breaker",
+    "resilience.rejected",
+    "resilience.bulkhead_wait",
+    "agents.planned",
+)
 
 
 def _scalar(value: Any) -> Any:
@@ -40,7 +47,21 @@ class SpanSink:
         self._review: Span | None = None
         self._open: dict[tuple[str, ...], Span] = {}
 
-    def emit(self, kind: str, /, **data: Any) -> None:
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """What the review span is labelled with (``review.id`` ...)."""
+        return dict(self._attributes)
+
+    def context(self) -> Context | None:
+        """The context a span under the review starts in: the review span's once it is open
+        (before, the context the review continues)."""
+        if self._review is None:
+            return self._parent
+        from opentelemetry import trace
+
+        return trace.set_span_in_context(self._review)
+
+    def emit(self, kind: EventKind, /, **data: Any) -> None:
         """Turn one event into a span start, end or span event; others are ignored."""
         handler = _HANDLERS.get(kind)
         if handler is not None:
@@ -143,7 +164,7 @@ class SpanSink:
                 return
 
 
-_HANDLERS = {
+_HANDLERS: dict[EventKind, Any] = {
     "review.started": SpanSink._review_started,
     "review.finished": SpanSink._review_finished,
     "review.failed": SpanSink._review_failed,

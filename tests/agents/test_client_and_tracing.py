@@ -7,9 +7,9 @@ from autogen_ext.models.replay import ReplayChatCompletionClient
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from review_bot.agents.client import ReviewModelClient
-from review_bot.agents.tracing import LangfuseTracer, NullTracer, build_tracer
-from review_bot.agents.usage import UsageLedger
 from review_bot.events import RecordingSink
+from review_bot.llm.budget import UsageLedger
+from review_bot.llm.tracing import LangfuseTracer, NullTracer, build_tracer
 from review_bot.redaction import Redactor
 
 SECRET = "AKIAIOSFODNN7EXAMPLE"

@@ -15,7 +15,7 @@ def test_defaults_and_round_trip() -> None:
     config = AuditConfig()
     assert config.enabled
     assert config.transcripts == default_transcripts()
-    assert config.retention_days == 30
+    assert config.retention_days == 365  # an audit trail outlives the 30-day review state
     assert config.max_total_mb == 512
     assert AuditConfig.model_validate_json(config.model_dump_json()) == config
 

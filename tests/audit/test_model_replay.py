@@ -1,4 +1,4 @@
-"""The replay model client answers what the agents' client recorded, and names a mismatch."""
+"""The replay model answers what the agents' client recorded, and names a mismatch."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from autogen_core.models import SystemMessage, UserMessage
 from autogen_ext.models.replay import ReplayChatCompletionClient
 
 from review_bot.agents.client import ReviewModelClient
-from review_bot.agents.replay_client import ReplayModelClient
-from review_bot.agents.usage import UsageLedger
 from review_bot.audit.render import render_html
+from review_bot.audit.replay_model import ReplayModel
 from review_bot.audit.stores import FileStore
 from review_bot.audit.verify import load_records
 from review_bot.audit.writer import TranscriptRecorder, TranscriptWriter
 from review_bot.errors import ReplayMismatch
 from review_bot.events import EventSink, NullSink
+from review_bot.llm.budget import UsageLedger
 from review_bot.redaction import Redactor
 
 GH_TOKEN = "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"
@@ -69,7 +69,7 @@ async def test_recorded_answers_are_served_to_the_same_requests(tmp_path: Path) 
     records, checked = load_records((store, "agents"))
     assert checked.ok
     assert GH_TOKEN not in "\n".join(store.read("agents").lines)
-    replayer = ReplayModelClient(records)
+    replayer = ReplayModel(records)
     for agent in ("security", "reviewer"):  # order does not matter, the request does
         result = await _client(replayer, agent, NullSink()).create(
             _messages(agent, f'token = "{GH_TOKEN}"\nfor i in range(n + 1): pass')
@@ -82,7 +82,7 @@ async def test_recorded_answers_are_served_to_the_same_requests(tmp_path: Path) 
 async def test_an_unrecorded_request_raises_naming_where_it_differs(tmp_path: Path) -> None:
     store = await _record(tmp_path)
     records, _ = load_records((store, "agents"))
-    replayer = ReplayModelClient(records)
+    replayer = ReplayModel(records)
     with pytest.raises(ReplayMismatch) as caught:
         await _client(replayer, "reviewer", NullSink()).create(
             _messages("reviewer", f'token = "{GH_TOKEN}"\nfor i in range(n + 2): pass')

@@ -1,8 +1,9 @@
 """Issue 4 acceptance 3 and 4 at the agents' completion-cache seam, against the fake server.
 
-The agents' model client asks ``TieredCompletionCache.get_or_create(request, create)`` with the
-redacted request it is about to send; :class:`CachedModel` makes that same call, so these tests
-exercise the cache path reviews use.
+The model seam's ``Cached`` wrapper asks ``TieredCompletionCache.get_or_create(request,
+create)`` with the redacted request it is about to send; :class:`CachedModel` is that wrapper
+around the AutoGen OpenAI client's provider adapter, so these tests exercise the cache path
+reviews use.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from autogen_core.models import CreateResult, ModelInfo, UserMessage
+from autogen_core.models import ModelInfo
 from autogen_ext.models.openai import OpenAIChatCompletionClient
 
-from review_bot.agents.completion_cache import completion_cache
+from review_bot.agents.client import ProviderModel
 from review_bot.cache import MemoryStore, RedisStore, SqliteStore, TieredCache, model_tag
+from review_bot.cache.completions import completion_cache
 from review_bot.cache.store import CacheStats, CacheStore
 from review_bot.config.cache import CacheConfig
+from review_bot.llm import ModelResponse, RequestSettings, UserMessage
+from review_bot.llm.wrappers import Cached
 from tests.fakes.openai_server import FakeOpenAIServer, Reply
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -45,34 +49,29 @@ def raw_client(server: FakeOpenAIServer) -> OpenAIChatCompletionClient:
 
 
 class CachedModel:
-    """A model behind the completion cache, keyed like the agents' client keys its requests."""
+    """A model behind the completion cache, keyed like the agents' stack keys its requests."""
 
     def __init__(
         self, server: FakeOpenAIServer, cache: TieredCache, model: str = "fake-model"
     ) -> None:
-        self._inner = raw_client(server)
-        self._model = model
+        self._provider = ProviderModel(raw_client(server), model)
         self.stats = CacheStats()
-        self._cache = completion_cache(cache, ttl_s=60, stats=self.stats)
+        scope = {"provider": "openai", "temperature": 0.0, "prompt_version": "p1"}
+        self._model = Cached(
+            self._provider,
+            completion_cache(cache, ttl_s=60, stats=self.stats),
+            model=model,
+            scope=scope,
+        )
 
     async def create(
         self, messages: list[UserMessage], extra_create_args: Mapping[str, int] | None = None
-    ) -> CreateResult:
-        extra = dict(extra_create_args or {})
-        request = {
-            "provider": "openai",
-            "model": self._model,
-            "temperature": 0.0,
-            "prompt_version": "p1",
-            "messages": [m.model_dump(mode="json") for m in messages],
-            "extra": extra,
-        }
-        return await self._cache.get_or_create(
-            request, lambda: self._inner.create(messages, extra_create_args=extra)
-        )
+    ) -> ModelResponse:
+        settings = RequestSettings(extra=dict(extra_create_args or {}))
+        return await self._model.request(messages, settings)
 
     async def close(self) -> None:
-        await self._inner.close()
+        await self._provider.close()
 
 
 def client_for(server: FakeOpenAIServer, cache: TieredCache) -> CachedModel:
@@ -113,7 +112,7 @@ async def test_a_second_process_makes_no_model_call(
     cold = await first.create(MESSAGES)
     warm = await second.create(MESSAGES)
     assert server.completion_count == 1
-    assert isinstance(warm, CreateResult)
+    assert isinstance(warm, ModelResponse)
     assert warm.content == cold.content
     assert warm.usage == cold.usage
     assert warm.cached
@@ -137,3 +136,22 @@ async def test_model_name_and_parameters_separate_entries(server: FakeOpenAIServ
     await client.create(MESSAGES)
     assert server.completion_count == 4
     await client.close()
+
+
+def test_entries_stored_before_the_model_seam_still_read() -> None:
+    from autogen_core import FunctionCall
+    from autogen_core.models import CreateResult, RequestUsage
+
+    from review_bot.cache.completions import ModelResponseCodec
+    from review_bot.llm import ToolCall
+
+    old = CreateResult(
+        finish_reason="function_calls",
+        content=[FunctionCall(id="c1", name="read_file_lines", arguments="{}")],
+        usage=RequestUsage(prompt_tokens=9, completion_tokens=2),
+        cached=False,
+    )
+    read = ModelResponseCodec().decode(old.model_dump_json().encode())
+    assert read.content == [ToolCall(id="c1", name="read_file_lines", arguments="{}")]
+    assert (read.usage.prompt_tokens, read.usage.completion_tokens) == (9, 2)
+    assert read.finish_reason == "function_calls"

@@ -1,18 +1,25 @@
 """Issue 4 acceptance 5: a hung or dead Redis costs a short timeout per operation until the
-breaker opens, never an error; caching resumes once Redis is back."""
+breaker opens, never an error; caching resumes once Redis is back.
+
+Nothing here compares durations with a threshold (the machine's load reaches 20): "a short
+timeout" is shown by what the store's policy counts (one attempt per operation, no retries,
+then breaker rejections with no attempt at all), and a hang fails the ``HANG_S`` watchdog.
+How long the miss takes is measured by ``benchmarks/`` instead.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import time
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from review_bot.cache import RedisStore, TieredCache
 from review_bot.config.cache import CacheConfig
 from tests.fakes.redis_servers import Blackhole, RedisProcess
 
-# The spec says "a miss within ~250 ms"; the assertion leaves room for a loaded CI machine
-# while still catching redis-py's default retries (seconds) or a hang.
-GIVES_UP_WITHIN_S = 1.0
+T = TypeVar("T")
+HANG_S = 60.0  # a watchdog for a hung operation, far above any timeout under test
+RESUME_POLL_S = 0.05
 
 
 def store_for(url: str, **config: object) -> RedisStore:
@@ -20,27 +27,29 @@ def store_for(url: str, **config: object) -> RedisStore:
     return RedisStore(url, CacheConfig.model_validate(settings))
 
 
-async def timed(op: object) -> tuple[object, float]:
-    started = time.monotonic()
-    result = await op  # type: ignore[misc]
-    return result, time.monotonic() - started
+async def finished(op: Awaitable[T]) -> T:
+    """``op``'s result; fails the test instead of hanging (a timeout that never fires)."""
+    return await asyncio.wait_for(op, HANG_S)
 
 
 async def test_a_port_that_never_answers_is_a_quick_miss_then_the_breaker_opens(
     blackhole: Blackhole,
 ) -> None:
     store = store_for(blackhole.url)
-    durations = []
+    client = store._client()
+    # the socket timeouts are the configured short ones, and redis-py does not retry
+    assert (
+        client.connection_pool.connection_kwargs["socket_timeout"] == store.config.redis_timeout_s
+    )
     for i in range(3):
-        result, took = await timed(store.get(f"k{i}"))
-        assert result is None
-        durations.append(took)
-    print("blackhole get durations (s):", [round(d, 3) for d in durations])
-    assert max(durations) < GIVES_UP_WITHIN_S
+        assert await finished(store.get(f"k{i}")) is None
+        stats = store.policy.stats
+        assert (stats.calls, stats.failures, stats.retries) == (i + 1, i + 1, 0)
     assert store.policy.breaker_state == "open"
-    result, took = await timed(store.set("k", b"v", ttl_s=60))
-    assert result is None
-    assert took < 0.1  # open breaker: no socket at all
+    assert await finished(store.set("k", b"v", ttl_s=60)) is None
+    # open breaker: rejected before any attempt (no socket at all)
+    assert store.policy.stats.breaker_rejections == 1
+    assert store.policy.stats.failures == 3
     assert store.stats.errors == 4
     await store.close()
 
@@ -52,25 +61,27 @@ async def test_killed_redis_mid_run_then_back(redis_process: RedisProcess) -> No
     assert await cache.get("before") == b"1"
 
     redis_process.kill()
-    durations = []
     for i in range(5):
-        value, took = await timed(cache.get_or_compute(f"during{i}", _compute, ttl_s=60))
+        value = await finished(cache.get_or_compute(f"during{i}", _compute, ttl_s=60))
         assert value == b"computed"  # the review goes on without the cache
-        durations.append(took)
-    print("dead redis get_or_compute durations (s):", [round(d, 3) for d in durations])
-    assert max(durations) < GIVES_UP_WITHIN_S
+    stats = store.policy.stats
+    assert stats.retries == 0
     assert store.policy.breaker_state == "open"
+    assert stats.breaker_rejections >= 1  # once open, operations no longer try Redis
 
     redis_process.start()
+
     # Past the breaker's reset timeout the next call probes Redis. On a loaded machine the
-    # first probe after a restart can still time out (and re-open the breaker): try again.
-    give_up = time.monotonic() + 10
-    while True:
-        await asyncio.sleep(0.6)
-        await cache.set("after", b"2", ttl_s=60)
-        if await cache.get("after") == b"2":
-            break
-        assert time.monotonic() < give_up, "caching did not resume within 10 s of Redis"
+    # first probe after a restart can still time out (and re-open the breaker): poll until
+    # caching resumes; the watchdog fails the test if it never does.
+    async def resumed() -> None:
+        while True:
+            await cache.set("after", b"2", ttl_s=60)
+            if await cache.get("after") == b"2":
+                return
+            await asyncio.sleep(RESUME_POLL_S)
+
+    await finished(resumed())
     assert store.policy.breaker_state == "closed"
     await store.close()
 

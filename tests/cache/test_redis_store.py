@@ -64,8 +64,15 @@ async def test_leases_are_exclusive_and_expire(namespace: str) -> None:
     lease = await store.acquire_lease("k", ttl_s=0.2)
     assert lease.token is not None
     assert (await store.acquire_lease("k", ttl_s=0.2)).held_elsewhere
-    await asyncio.sleep(0.3)
-    assert (await store.acquire_lease("k", ttl_s=5)).token is not None  # takeover
+
+    # Redis expires the lease on its own clock: wait for that, not for a guessed duration
+    async def taken_over() -> str | None:
+        while (lease := await store.acquire_lease("k", ttl_s=5)).token is None:
+            assert lease.held_elsewhere
+            await asyncio.sleep(0.02)
+        return lease.token
+
+    assert await asyncio.wait_for(taken_over(), 30) is not None  # takeover after expiry
     await store.release_lease("k", lease.token)  # stale: must not free the new holder's lease
     assert (await store.acquire_lease("k", ttl_s=5)).held_elsewhere
     await store.close()
@@ -82,4 +89,18 @@ async def test_out_of_memory_redis_refuses_writes_without_an_error(
     await store.set("k", b"value", ttl_s=60)
     assert await store.get("k") is None
     assert store.stats.errors >= 1
+    await store.close()
+
+
+async def test_a_tag_set_outlives_every_entry_under_it(namespace: str) -> None:
+    """A repository's tag set must not expire before its longest-lived entry, or erasing
+    the repository would miss that entry."""
+    store = store_for(namespace)
+    await store.set("completion:long", b"1", ttl_s=3600, tags=["repo:acme/widgets"])
+    await store.set("tool:short", b"2", ttl_s=60, tags=["repo:acme/widgets"])
+    raw = redis.Redis.from_url(REDIS_URL)
+    ttl = raw.pttl(f"{namespace}:v1:tag:repo:acme/widgets")
+    raw.close()
+    assert 60_000 < ttl <= 3_600_000
+    assert await store.invalidate_tag("repo:acme/widgets") == 2
     await store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 
@@ -27,6 +28,15 @@ class Upstream:
         if self.fail:
             raise RuntimeError("upstream broke")
         return b"value"
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Yield to the loop until ``condition`` holds (an event, not a guessed delay)."""
+    async with asyncio.timeout(30):
+        while True:
+            if condition():
+                return
+            await asyncio.sleep(0)
 
 
 def process_cache(namespace: str, **config: object) -> TieredCache:
@@ -123,10 +133,10 @@ async def test_cancelled_computation_lets_a_waiter_compute(l1_bytes: int) -> Non
     cache = TieredCache(MemoryStore(l1_bytes), None)
     slow = Upstream(delay_s=10)
     first = asyncio.create_task(cache.get_or_compute("k", slow, ttl_s=60))
-    await asyncio.sleep(0.01)
+    await until(lambda: slow.calls == 1)  # the first is computing
     fast = Upstream(delay_s=0)
     waiter = asyncio.create_task(cache.get_or_compute("k", fast, ttl_s=60))
-    await asyncio.sleep(0.01)
+    await until(lambda: cache.stats.coalesced == 1)  # the waiter waits on its flight
     first.cancel()
     assert await waiter == b"value"
     assert fast.calls == 1

@@ -51,6 +51,7 @@ def test_every_role_is_there(compose: dict) -> None:
         assert name in services, name
     assert services["api"]["deploy"]["replicas"] >= 2
     assert services["worker"]["command"][0] == "worker"
+    assert services["retention"]["command"][:2] == ["retention", "run"]  # the daily sweep
     for name, service in services.items():
         assert service.get("restart") == "unless-stopped", name
 

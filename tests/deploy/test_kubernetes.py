@@ -102,3 +102,20 @@ def test_network_policy_covers_every_pod() -> None:
         if d["kind"] == "Deployment":
             labels = d["spec"]["template"]["metadata"]["labels"]
             assert selector.items() <= labels.items()
+
+
+def test_retention_runs_daily_with_the_shared_config() -> None:
+    job = _kind("CronJob", "review-bot-retention")
+    assert job["spec"]["concurrencyPolicy"] == "Forbid"
+    pod = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["args"] == ["retention", "run"]
+    assert container["envFrom"] == [{"configMapRef": {"name": "review-bot-config"}}]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    labels = job["spec"]["jobTemplate"]["spec"]["template"]["metadata"]["labels"]
+    selector = _kind("NetworkPolicy", "review-bot")["spec"]["podSelector"]["matchLabels"]
+    assert selector.items() <= labels.items()  # it reaches Redis and PostgreSQL like the rest
+    from review_bot.cli import _parser
+
+    assert _parser(container["args"]).parse_args(container["args"]).action == "run"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,13 +77,13 @@ async def test_a_hanging_model_ends_at_the_deadline_with_the_tools_findings(
     server.reset(default=Hang())
     config = tmp_path / "review-bot.toml"
     config.write_text("[review]\ndeadline_s = 20\n")
-    started = time.perf_counter()
     review = await _review(config, model_env(server, tmp_path))
-    wall = time.perf_counter() - started
-    print(f"deadline_s=20 against a hanging model: review took {wall:.2f}s wall")
-    # the hang is cut by the deadline, not by pytest's 300 s timeout; the margin is for the
-    # tools phase on a machine whose load reaches 20 (this run took 24 s under such load)
-    assert wall < 20 + 60
+    # the hang is cut by the review's deadline, not by pytest's 300 s timeout: each agent's
+    # failure says the deadline stopped it (before a call, or during the hanging one)
+    agent_failures = [f for f in review.failures if f.component.startswith("agent:")]
+    assert agent_failures
+    for failure in agent_failures:
+        assert "20.0s budget" in failure.reason or "deadline passed" in failure.reason, failure
     assert server.completion_count >= 1  # the agents did ask, and were cut off
     assert review.mode == "agents"
     assert review.partial

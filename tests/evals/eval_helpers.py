@@ -9,6 +9,7 @@ from review_bot.change import ChangeSet
 from review_bot.config.models import ReviewConfig
 from review_bot.evals.dataset import EvalCase
 from review_bot.evals.scoring import Predicted
+from review_bot.events import EventSink
 from review_bot.findings import Finding, Review, ReviewStats
 
 FILE = "app/main.py"
@@ -107,7 +108,9 @@ class ScriptedReviewer:
         self.calls: list[str] = []
         self.interrupt_after = interrupt_after
 
-    async def __call__(self, case: EvalCase, change: ChangeSet, config: ReviewConfig) -> Review:
+    async def __call__(
+        self, case: EvalCase, change: ChangeSet, config: ReviewConfig, events: EventSink
+    ) -> Review:
         self.calls.append(case.id)
         if self.interrupt_after is not None and len(self.calls) > self.interrupt_after:
             raise KeyboardInterrupt

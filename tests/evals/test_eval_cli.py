@@ -35,6 +35,13 @@ def test_eval_then_compare_on_our_cases(tmp_path: Path, capsys: pytest.CaptureFi
     summary = json.loads((tmp_path / "a" / "summary.json").read_text())
     assert summary["overall"]["cases"] == 3
     assert summary["overall"]["units_found"] >= 1  # bandit sees shell=True, ruff sees `is "active"`
+    # the tools phase is timed per analyzer, in the JSON, the Markdown and the printed table
+    bandit = summary["tools"]["bandit"]
+    assert bandit["cases"] == 3
+    assert bandit["runs"] + bandit["cached"] == 3
+    assert bandit["runs"] == 0 or bandit["total_s"] > 0
+    assert "## Tools phase per analyzer" in (tmp_path / "a" / "summary.md").read_text()
+    assert "Tools phase: time per analyzer" in out
 
     # the same command again resumes everything, and the comparison shows no change
     assert main([*common, "--out", str(tmp_path / "a")]) == 0

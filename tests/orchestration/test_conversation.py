@@ -115,4 +115,4 @@ async def test_three_agents_tool_calls_and_merged_findings(
     assert result.stats["llm_calls"] == 4
     assert result.failures == ()
     started = [(d["agent"], d["chunk"]) for k, d in events.events if k == "agent.started"]
-    assert sorted(started) == [("coder", "1/1"), ("reviewer", "1/1"), ("security", "1/1")]
+    assert sorted(started) == [(r, "app/run.py:2") for r in ("coder", "reviewer", "security")]

@@ -36,7 +36,7 @@ def test_system_prompts_snapshot(snapshot: SnapshotAssertion) -> None:
 
 
 def test_task_prompts_snapshot(snapshot: SnapshotAssertion) -> None:
-    assert review_prompt("security", "1/2", [EXCERPT], [REF], 3).text == snapshot(name="chunk")
+    assert review_prompt("security", [EXCERPT], [REF]).text == snapshot(name="chunk")
     fix = FixRequest("T1", "app/run.py", 5, 5, "high", "B602", "shell=True", EXCERPT)
     assert fix_prompt([fix]).text == snapshot(name="fix")
     assert corrective_message("bad json") == snapshot(name="corrective")
@@ -77,7 +77,7 @@ def test_paths_rule_ids_and_messages_stay_inside_the_fence() -> None:
     excerpt = Excerpt(f"a/{HOSTILE}.py", "python", 1, 2, "1 + x = 1\n2 + y = 2")
     ref = ToolFindingRef("T1", f"a/{HOSTILE}.py", 1, 1, "high", HOSTILE, "tool:x", HOSTILE)
     fix = FixRequest("F1", f"a/{HOSTILE}.py", 1, 1, "high", HOSTILE, HOSTILE, excerpt)
-    review = review_prompt("reviewer", "1/1", [excerpt], [ref], 1).text
+    review = review_prompt("reviewer", [excerpt], [ref]).text
     for prompt in (review, fix_prompt([fix]).text):
         ours = _outside_fences(prompt)
         assert "SYSTEM" not in ours

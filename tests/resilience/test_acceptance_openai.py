@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import openai
 import pytest
@@ -79,8 +80,15 @@ async def test_breaker_opens_then_fails_fast_then_a_probe_closes_it(
     assert server.completion_count == 6  # failing fast: nothing reached the server
 
     server.reset(default=Reply("recovered"))
-    await asyncio.sleep(0.35)
-    result = await reg.call(MODEL, ask(client))
+
+    async def probe() -> Any:  # until the breaker's (wall-clock) reset timeout lets one through
+        while True:
+            try:
+                return await reg.call(MODEL, ask(client))
+            except CircuitOpen:
+                await asyncio.sleep(0.02)
+
+    result = await asyncio.wait_for(probe(), 30)
     assert result.choices[0].message.content == "recovered"
     assert reg.get(MODEL).breaker_state == "closed"
     assert server.completion_count == 1

@@ -20,6 +20,8 @@ from pathlib import Path
 import httpx
 import redis
 
+from review_bot.config.service import DEFAULT_CELERY_QUEUE as QUEUE
+from review_bot.service.queue import PRIORITY_STEPS, QUEUE_KEY_SEP
 from tests.fakes.github_server import BOT_LOGIN, FakeGitHub
 from tests.service.helpers import SECRET, signed
 
@@ -99,6 +101,23 @@ class Stack:
 
     def worker(self) -> subprocess.Popen[bytes]:
         return self.start("worker", "--concurrency", "2", "--loglevel", "WARNING")
+
+    def queue_idle(self) -> bool:
+        """True when no job waits in the Celery queue (any priority) and none is delivered
+        but unacknowledged (running, prefetched or scheduled for a retry): from then on no
+        review, first or duplicate, can still be posted without a new delivery."""
+        client = redis.Redis.from_url(REDIS_URL)
+        try:
+            base = f"{self.prefix}{QUEUE}"
+            lists = [base, *(f"{base}{QUEUE_KEY_SEP}{step}" for step in PRIORITY_STEPS if step)]
+            waiting = sum(int(client.llen(key)) for key in lists)
+            return waiting == 0 and int(client.hlen(f"{self.prefix}unacked")) == 0
+        finally:
+            client.close()
+
+    def wait_idle(self, timeout: float = 60.0) -> None:
+        """Wait until :meth:`queue_idle`: every accepted job has run to its end."""
+        wait_for(self.queue_idle, timeout=timeout, what="the job queue to drain")
 
     def reviews_for(self, number: int) -> list[dict]:
         with self.gh.lock:

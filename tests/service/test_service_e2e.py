@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import signal
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,7 +54,7 @@ def test_opened_delivered_fifty_times_posts_one_review_with_inline_comments(stac
     assert statuses.count(202) == 1
     assert set(statuses) <= {200, 202}
     wait_for(lambda: stack.reviews_for(11), what="the review")
-    time.sleep(1.5)  # room for a duplicate to show up
+    stack.wait_idle()  # every accepted job has run: a duplicate would be posted by now
     assert len(stack.reviews_for(11)) == 1
     spots = sorted((c["path"], c["line"]) for c in stack.gh.live_comments() if c["number"] == 11)
     assert spots == [("app.py", 5), ("util.py", 2)]
@@ -95,10 +94,11 @@ def test_a_worker_killed_mid_review_leads_to_exactly_one_review(stack: Stack) ->
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=10)
     assert stack.reviews_for(13) == []
+    assert not stack.queue_idle()  # the dead worker's job is still owed (unacked or requeued)
     stack.block.unlink()
     stack.worker()
     wait_for(lambda: stack.reviews_for(13), timeout=60, what="the redelivered review")
-    time.sleep(2)
+    stack.wait_idle()
     assert len(stack.reviews_for(13)) == 1
 
 

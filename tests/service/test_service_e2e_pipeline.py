@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -125,7 +124,7 @@ def test_opened_pr_gets_one_review_with_agent_and_tool_comments_and_a_transcript
     )
     assert sorted(statuses) == [200, 200, 200, 200, 202]
     wait_for(lambda: stack.reviews_for(21), timeout=120, what="the review")
-    time.sleep(1.5)  # room for a duplicate to show up
+    stack.wait_idle()  # every accepted job has run: a duplicate would be posted by now
     assert len(stack.reviews_for(21)) == 1
     comments = comments_on(stack, 21)
     # every inline comment sits on a line the PR changed

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
-from tools_helpers import added_file, modified_file
+from tools_helpers import ScriptedRunner, added_file, modified_file
 
 from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
@@ -277,3 +279,67 @@ async def test_eslint_reviews_typescript_with_our_parser(workdir: Path) -> None:
     assert ("src/run.ts", 11, "no-self-compare") in rules
     # overloads, an interface and a generic arrow parse, and raise nothing else
     assert {f.rule_id for f in findings} == {"no-eval", "no-self-compare"}
+
+
+class _EnvRecorder(SubprocessRunner):
+    """The real runner, remembering the extra environment of each run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.envs: list[dict[str, str]] = []
+
+    async def run(self, argv, *, cwd, limits, env=None):  # type: ignore[no-untyped-def]
+        self.envs.append(dict(env or {}))
+        return await super().run(argv, cwd=cwd, limits=limits, env=env)
+
+
+async def test_eslint_loads_the_typescript_parser_only_for_typescript(workdir: Path) -> None:
+    _require("eslint", "npm install eslint@9")
+    if EslintAnalyzer().ts_parser() is None:
+        pytest.fail("@typescript-eslint/parser is not beside eslint (./dev test installs it)")
+    js, ts = added_file("src/run.js", JS_BAD, "javascript"), added_file("src/t.ts", TS_BAD)
+    materialize([js, ts], workdir, content=neutralize_added_suppressions)
+    found = {}
+    for batch in ([js], [js, ts]):
+        runner = _EnvRecorder()
+        result = await EslintAnalyzer().analyze(batch, workdir, runner, CONFIG)
+        assert result.run.status == "ok", result.run.reason
+        eslint_env = runner.envs[-1]
+        assert ("REVIEW_BOT_TS_PARSER" in eslint_env) is (len(batch) == 2)
+        found[len(batch)] = {f for f in result.findings if f.path == "src/run.js"}
+    assert found[1]
+    assert found[1] == found[2]  # the JavaScript findings do not depend on it
+
+
+async def test_secrets_in_process_match_the_detect_secrets_cli(workdir: Path) -> None:
+    """The in-process scan gives the CLI's findings, file for file (ours added to both)."""
+    semgrep_data = Path(__file__).parents[1] / "data" / "semgrep-rules"
+    files = [added_file(p.name, p.read_text(encoding="utf-8")) for p in semgrep_data.iterdir()]
+    files += [
+        added_file("deploy/creds.ini", f"[default]\naws_access_key_id = {AWS_KEY}\n"),
+        added_file("app/settings.py", f'GITHUB_TOKEN = "{GH_TOKEN}"\npassword = "hunter2xyz"\n'),
+        added_file(".env", "STRIPE_KEY=sk_live_51Habcdefghijklmnopqrstuv\n"),
+        added_file("web/app.js", 'const key = "AKIAQ7R2XK5N4HJD3WTY";\n'),
+    ]
+    materialize(files, workdir, content=neutralize_added_suppressions)
+    found = {}
+    for in_process in (True, False):
+        result = await SecretsAnalyzer(in_process=in_process).analyze(
+            files, workdir, SubprocessRunner(), CONFIG
+        )
+        assert result.run.status == "ok", result.run.reason
+        assert ("in process" in result.run.argv[0]) is in_process
+        found[in_process] = sorted(f.model_dump_json() for f in result.findings)
+    assert len(found[True]) >= 5
+    assert found[True] == found[False]
+
+
+def test_eslint_version_is_read_as_eslint_prints_it() -> None:
+    _require("eslint", "npm install eslint@9")
+    analyzer = EslintAnalyzer()
+    printed = subprocess.run(
+        [*(analyzer.executable() or []), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    runner = ScriptedRunner("")  # a version asked of a process would be "" here
+    assert asyncio.run(analyzer.version(runner)) == printed.strip().lstrip("v")
+    assert runner.calls == []

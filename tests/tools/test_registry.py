@@ -7,7 +7,7 @@ import stat
 from collections.abc import Sequence
 from pathlib import Path
 
-from tools_helpers import ScriptedRunner, added_file, change_of, process_alive
+from tools_helpers import ScriptedRunner, added_file, change_of, modified_file, process_alive
 
 from review_bot.change import FileChange
 from review_bot.config.models import ToolsConfig
@@ -135,6 +135,22 @@ async def test_each_tool_runs_once_over_all_its_files() -> None:
     assert scans[0][-5:] == tuple(f.path for f in files)
     assert "--isolated" in scans[0]
     assert "--ignore-noqa" not in scans[0]  # base-side noqa applies; added ones are cut
+
+
+async def test_files_without_added_lines_run_no_analyzer() -> None:
+    runner = ScriptedRunner("[]")
+    deletion_only = modified_file("gone.py", PY, added=[])  # an edit that only removed lines
+    await run_tools(
+        change_of(deletion_only, added_file("new.py", PY, "python")),
+        ToolsConfig(enabled=("ruff",)),
+        runner=runner,
+    )
+    scans = [argv for argv in runner.calls if "--version" not in argv]
+    assert [argv[-1] for argv in scans] == ["new.py"]
+    only_deletions = ScriptedRunner("[]")
+    phase = await run_tools(change_of(deletion_only), ToolsConfig(), runner=only_deletions)
+    assert only_deletions.calls == []
+    assert phase.runs == ()
 
 
 async def test_call_seam_wraps_every_analyzer_and_its_errors_become_failures() -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -93,34 +90,6 @@ def test_a_bad_endpoint_is_named() -> None:
     with pytest.raises(ConfigError) as err:
         load_settings(None, {"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"})
     assert "'collector:4318/v1/traces'" in str(err.value)
-
-
-class _Receiver(http.server.BaseHTTPRequestHandler):
-    requests: list[tuple[str, bytes]]
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.requests.append((self.path, body))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-protobuf")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[str, list[tuple[str, bytes]]]]:
-    got: list[tuple[str, bytes]] = []
-    handler = type("R", (_Receiver,), {"requests": got})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", got
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 async def test_a_review_is_exported_over_otlp_http(

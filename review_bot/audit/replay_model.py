@@ -1,16 +1,18 @@
-"""An AutoGen model client that answers from a transcript (replay; no network).
+"""A model of ours that answers from a transcript (replay; no network).
 
-It is the *inner* client of the agents' ``ReviewModelClient``, so it receives the already
-redacted messages, exactly what the original inner client received. Each call is matched
+It is the *provider* of the model seam (``review_bot.llm.Model``): it sits under the same
+layers as the real provider did, so it receives the already redacted messages, exactly what
+the recorded provider received. Each call is matched
 to a recorded ``model.request`` by its request (messages, tool schemas, tool choice, output
 schema; compared after redaction), and answered with the paired ``model.response``. The first
 call the transcript does not hold raises :class:`ReplayMismatch` naming the closest recorded
 request and where it differs.
 
-Expected record fields (emitted by ``review_bot.agents.client.ReviewModelClient``):
+Expected record fields (emitted by ``review_bot.llm.wrappers.Recording``):
 
-* ``model.request``: ``agent``, ``seq`` (per-client call number), labels such as ``chunk``,
-  ``model``, ``messages`` (``LLMMessage.model_dump(mode="json")`` each), ``tools`` (tool
+* ``model.request``: ``agent``, ``seq`` (per-turn call number), labels such as ``chunk``,
+  ``model``, ``messages`` (``review_bot.llm.Message`` dumps, the shape AutoGen's messages
+  always had in transcripts), ``tools`` (tool
   schemas), ``tool_choice`` (``"auto"``/``"required"``/``"none"`` or a tool name),
   ``output_schema`` (JSON schema of the structured output, or a bool/None), ``extra``.
 * ``model.response``: the same ``agent``, ``seq`` and labels, ``finish_reason``, ``content``
@@ -24,54 +26,33 @@ from __future__ import annotations
 import dataclasses
 from collections import deque
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import Any
 
-from autogen_core import CancellationToken
-from autogen_core.models import (
-    CreateResult,
-    LLMMessage,
-    ModelCapabilities,
-    ModelInfo,
-)
-from autogen_core.tools import Tool, ToolSchema
-from pydantic import BaseModel
-
-from review_bot.agents.wire import (
-    REQUEST_FIELDS,
-    OneShotClient,
-    model_request,
-    result_from_response,
-)
 from review_bot.audit.records import Record, canonical_json
 from review_bot.errors import ReplayMismatch
+from review_bot.llm.types import Message, ModelResponse, RequestSettings
+from review_bot.llm.wire import REQUEST_FIELDS, model_request, response_from_record
 from review_bot.redaction import Redactor
 
-__all__ = ["ReplayModelClient"]
+__all__ = ["ReplayModel", "where"]
 
 _PAYLOAD = frozenset({*REQUEST_FIELDS, "model", "extra"})
-DEFAULT_MODEL_INFO = ModelInfo(
-    vision=False,
-    function_calling=True,
-    json_output=True,
-    structured_output=True,
-    family="unknown",
-)
 
 
 def _key(request: Mapping[str, Any]) -> str:
     return canonical_json(Redactor().redact_obj({k: request.get(k) for k in REQUEST_FIELDS}))
 
 
-def _where(recorded: Any, replayed: Any, path: str = "") -> str:
+def where(recorded: Any, replayed: Any, path: str = "") -> str:
     """The first place two JSON values differ, as ``path: recorded … vs replayed …``."""
     if isinstance(recorded, dict) and isinstance(replayed, dict):
         for k in sorted(set(recorded) | set(replayed)):
             if recorded.get(k) != replayed.get(k):
-                return _where(recorded.get(k), replayed.get(k), f"{path}.{k}")
+                return where(recorded.get(k), replayed.get(k), f"{path}.{k}")
     if isinstance(recorded, list) and isinstance(replayed, list):
         for i, (a, b) in enumerate(zip(recorded, replayed, strict=False)):
             if a != b:
-                return _where(a, b, f"{path}[{i}]")
+                return where(a, b, f"{path}[{i}]")
         if len(recorded) != len(replayed):
             return f"{path or 'value'}: recorded {len(recorded)} items, replayed {len(replayed)}"
     if isinstance(recorded, str) and isinstance(replayed, str):
@@ -112,22 +93,14 @@ def _pair(records: Sequence[Record]) -> list[_Exchange]:
     return exchanges
 
 
-class ReplayModelClient(OneShotClient):
+class ReplayModel:
     """Serves recorded model responses; one instance can serve every agent of a review."""
 
-    def __init__(
-        self,
-        records: Sequence[Record],
-        *,
-        model_info: Mapping[str, Any] | None = None,
-        context_window: int = 128_000,
-    ) -> None:
+    def __init__(self, records: Sequence[Record]) -> None:
         self._queues: dict[str, deque[_Exchange]] = {}
         self._all = _pair(records)
         for ex in self._all:
             self._queues.setdefault(_key(ex.request), deque()).append(ex)
-        self._info = cast(ModelInfo, dict(model_info)) if model_info else DEFAULT_MODEL_INFO
-        self._window = context_window
         self._calls = 0
         self.first_mismatch: ReplayMismatch | None = None
 
@@ -158,22 +131,15 @@ class ReplayModelClient(OneShotClient):
         return ReplayMismatch(
             f"model request #{self._calls} is not in the transcript; the closest recorded "
             f"request ({canonical_json(best.identity)}) differs at "
-            f"{_where(recorded, wanted)}"
+            f"{where(recorded, wanted)}"
         )
 
-    async def create(
-        self,
-        messages: Sequence[LLMMessage],
-        *,
-        tools: Sequence[Tool | ToolSchema] = [],
-        tool_choice: Tool | Literal["auto", "required", "none"] = "auto",
-        json_output: bool | type[BaseModel] | None = None,
-        extra_create_args: Mapping[str, Any] = {},
-        cancellation_token: CancellationToken | None = None,
-    ) -> CreateResult:
+    async def request(
+        self, messages: Sequence[Message], settings: RequestSettings
+    ) -> ModelResponse:
         """The recorded answer to this request, or ReplayMismatch."""
         self._calls += 1
-        request = model_request(messages, tools, tool_choice, json_output)
+        request = model_request(messages, settings)
         queue = self._queues.get(_key(request))
         if not queue:
             error = self._mismatch(request)
@@ -182,31 +148,4 @@ class ReplayModelClient(OneShotClient):
             raise error
         exchange = queue.popleft()
         exchange.used = True
-        result = result_from_response(exchange.response)
-        self._add_usage(result.usage)
-        return result
-
-    async def close(self) -> None:
-        """Nothing to close."""
-
-    def count_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = []
-    ) -> int:
-        """A character-based estimate (replay does not depend on it)."""
-        return len(canonical_json(model_request(messages, tools, "auto", None))) // 4
-
-    def remaining_tokens(
-        self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = []
-    ) -> int:
-        """The context window minus the estimate."""
-        return self._window - self.count_tokens(messages, tools=tools)
-
-    @property
-    def capabilities(self) -> ModelCapabilities:
-        """Deprecated AutoGen alias of :attr:`model_info`."""
-        return self._info
-
-    @property
-    def model_info(self) -> ModelInfo:
-        """The recorded model's info (or permissive defaults)."""
-        return self._info
+        return response_from_record(exchange.response)

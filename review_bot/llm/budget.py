@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from review_bot.errors import DependencyUnavailable
+from review_bot.errors import BudgetExhausted
 
 __all__ = ["AgentUsage", "BudgetExhausted", "UsageLedger"]
-
-
-class BudgetExhausted(DependencyUnavailable):
-    """The review's token or turn budget is spent: no further model calls are made."""
 
 
 @dataclass
