@@ -52,6 +52,7 @@ __all__ = [
     "LineKind",
     "SkippedFile",
     "from_diff",
+    "from_diff_files",
     "from_files",
     "from_git",
     "language_of",
@@ -310,9 +311,10 @@ def _unreadable_reason(path: str) -> str:
     )
 
 
-def _verify(pf: ParsedFile, text: str, tree: Path) -> None:
+def _verify(pf: ParsedFile, text: str, tree: Path | str) -> None:
     """The tree must hold the diff's new side: every ``+`` line where the diff puts it."""
     lines = split_lines(text)
+    where = f"tree {str(tree)!r}" if isinstance(tree, Path) else str(tree)
     for hunk in pf.hunks:
         for number, expected in hunk.added_text:
             got = (
@@ -322,7 +324,7 @@ def _verify(pf: ParsedFile, text: str, tree: Path) -> None:
             )
             if got != expected:
                 raise InputError(
-                    f"tree {str(tree)!r} does not match the diff at {pf.path!r} line {number} "
+                    f"{where} does not match the diff at {pf.path!r} line {number} "
                     f"(diff adds {expected[:60]!r}, tree has {got and got[:60]!r}); "
                     "pass the tree the diff's new side was taken from"
                 )
@@ -473,6 +475,39 @@ def from_diff(
     return _with_context(
         change, lambda done: context_from_dir(Path(tree), done, limits.max_file_bytes)
     )
+
+
+def from_diff_files(
+    diff: str | bytes, files: Mapping[str, str], *, limits: ChangeLimits = DEFAULT_LIMITS
+) -> ChangeSet:
+    """A ChangeSet from a unified diff and the new side of its files as text (the review API).
+
+    Like :func:`from_diff` with a tree, without writing one: every file the diff keeps must be
+    in ``files`` (an added file may be left out: the diff holds it), and must hold the diff's
+    ``+`` lines where the diff puts them.
+    """
+    parsed = parse_diff(diff)
+    for pf in parsed:
+        kept = pf.status != "deleted" and _skip_by_name(pf) is None
+        if kept and pf.path not in files and pf.added_content is None:
+            raise InputError(
+                f"{pf.path!r} is in the diff but not in the files; send its new content"
+            )
+
+    def fetch(batch: Sequence[ParsedFile]) -> Contents:
+        out: dict[str, bytes | str | TooBig] = {}
+        for f in batch:
+            text = files.get(f.path, f.added_content)
+            if text is not None:
+                out[f.path] = text
+        return out
+
+    change = _assemble(parsed, fetch, None, limits, require_content=True)
+    for pf in parsed:
+        fc = change.file(pf.path)
+        if fc is not None and fc.new_content is not None:
+            _verify(pf, fc.new_content, "the files")
+    return change
 
 
 def from_files(

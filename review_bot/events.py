@@ -30,6 +30,8 @@ EventKind = Literal[
     "agent.message",
     "agent.tool",
     "agent.fix",
+    # findings as a phase finds them (tools, then each agent chunk), for live viewers
+    "findings",
     "model.request",
     "model.response",
     # resilience policies

@@ -133,6 +133,14 @@ async def review(
         on_event=lambda event: events.emit(event.kind, **event.data()),
     )
     tool_result = await _verified_autofixes(change, tool_result, config, services)
+    redactor = services.redactor or Redactor(remember=True)
+    shown, _ = split_by_filter(tool_result.findings, change, config.filter_mode)
+    if shown:  # live viewers see them now, before the agents' turn
+        events.emit(
+            "findings",
+            source="tools",
+            findings=[_redacted(f, redactor).model_dump(mode="json") for f in shown],
+        )
     agent_result = AgentPhaseResult()
     use_agents = services.agents is not None and not config.tools_only
     if use_agents and services.agents is not None:
@@ -144,7 +152,6 @@ async def review(
     kept, dropped = split_by_filter(
         (*tool_findings, *agent_result.findings), change, config.filter_mode
     )
-    redactor = services.redactor or Redactor(remember=True)
     line_text = services.line_text or redactor.redact_change(change, everywhere=True).line_text
     # rule ignores, severity bounds and the baseline, before the cap
     merged, controlled = apply_finding_controls(merge_findings(kept), config.controls, line_text)

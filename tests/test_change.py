@@ -424,3 +424,15 @@ def test_a_patch_series_touching_a_file_twice_is_refused() -> None:
     two = diff_of("--- a/x.py", "+++ b/x.py", "@@ -1 +1 @@", "-b", "+c")
     with pytest.raises(InputError, match=r"changes 'x.py' more than once"):
         from_diff(one + two)
+
+
+def test_from_diff_files_matches_from_diff_with_a_tree(tmp_path: Path) -> None:
+    from review_bot.change import from_diff_files
+
+    diff = "--- a/a.py\n+++ b/a.py\n@@ -1,2 +1,2 @@\n x = 1\n-y = 2\n+y = 3\n"
+    (tmp_path / "a.py").write_text("x = 1\ny = 3\n")
+    assert from_diff_files(diff, {"a.py": "x = 1\ny = 3\n"}) == from_diff(diff, tree=tmp_path)
+    with pytest.raises(InputError, match="not in the files"):
+        from_diff_files(diff, {})
+    with pytest.raises(InputError, match=r"the files does not match the diff at 'a\.py' line 2"):
+        from_diff_files(diff, {"a.py": "x = 1\ny = 4\n"})

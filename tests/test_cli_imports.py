@@ -69,6 +69,6 @@ def test_the_top_level_help_lists_what_each_subcommand_registers() -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers()
     for name in SUBCOMMANDS:
-        importlib.import_module(f"review_bot.cli.{name}").register(sub)
+        importlib.import_module(f"review_bot.cli.{name.replace('-', '_')}").register(sub)
     registered = {action.dest: action.help for action in sub._choices_actions}
     assert registered == SUBCOMMANDS

@@ -56,6 +56,8 @@ SUBCOMMANDS = {
     "worker": "run queued reviews (Celery on Redis)",
     "retention": "enforce the retention periods",
     "erase": "erase one repository's or one subject's data",
+    "api-key": "create, list or revoke API keys of the review API",
+    "token": "mint a token for the review API",
 }
 
 
@@ -75,7 +77,7 @@ def _parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         for name, help_text in SUBCOMMANDS.items():
             sub.add_parser(name, help=help_text)
         return parser
-    importlib.import_module(f"review_bot.cli.{wanted}").register(sub)
+    importlib.import_module(f"review_bot.cli.{wanted.replace('-', '_')}").register(sub)
     return parser
 
 

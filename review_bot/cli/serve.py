@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
+from review_bot.config.api import ApiConfig
 from review_bot.config.logs import LogConfig
 from review_bot.config.service import ServiceConfig
 from review_bot.config.settings import load_settings
@@ -67,7 +68,9 @@ def _build(config_path: Path | None, reviewer: str | None) -> ASGIApp:
     config = ServiceConfig.from_env(os.environ)
     settings = load_settings(config_path, os.environ)
     log_access = LogConfig.from_env(os.environ).access_log
-    return build_app(config, settings, reviewer, log_access=log_access)
+    return build_app(
+        config, settings, reviewer, ApiConfig.from_env(os.environ), log_access=log_access
+    )
 
 
 def uvicorn_options(host: str, port: int) -> dict[str, object]:

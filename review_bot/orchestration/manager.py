@@ -233,6 +233,13 @@ class ConversationManager:
                 if verdict.id in local:
                     state.triage[local[verdict.id]] = verdict
         state.findings.extend(found)
+        if found:  # live viewers see each chunk's findings as it is done
+            state.events.emit(
+                "findings",
+                source="agents",
+                chunk=label,
+                findings=[f.model_dump(mode="json") for f in found],
+            )
         if {(REVIEWER.role, label), (SECURITY.role, label)} <= state.unreachable:
             state.skipped.append(
                 Skip(

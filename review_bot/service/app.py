@@ -45,6 +45,7 @@ WEBHOOK_PATH = "/webhooks/github"
 INFLIGHT_TTL_S = 60.0  # how long a delivery being queued blocks its duplicates
 _DELIVERY = re.compile(r"^[A-Za-z0-9-]{1,100}$")
 _EVENT = re.compile(r"^[a-z_]{1,50}$")
+_API_PATH = re.compile(r"^/(v1|ui)(/|$)")
 _SINGLE = frozenset({b"x-hub-signature-256", b"x-github-event", b"x-github-delivery"})
 
 Check = Callable[[], Awaitable[bool]]
@@ -66,11 +67,13 @@ def create_app(
     accept: Accept | None = None,
     on_startup: Callable[[], Awaitable[None]] | None = None,
     on_shutdown: Callable[[], Awaitable[None]] | None = None,
+    api: ASGIApp | None = None,
 ) -> ASGIApp:
     """The service app around already-built collaborators (nothing global).
 
     ``accept``, when given, replaces claim → enqueue → remember with one atomic call; it
-    must use ``store``'s keys (the Celery queue on the store's Redis does).
+    must use ``store``'s keys (the Celery queue on the store's Redis does). ``api``, when
+    given, serves ``/v1/...`` and ``/ui/...`` (the review API, :mod:`review_bot.service.api`).
     """
     config.require_webhook_secret()
     secrets = config.secret_bytes()
@@ -235,6 +238,8 @@ def create_app(
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == WEBHOOK_PATH:
             await webhook(scope, receive, send)
+        elif api is not None and scope["type"] != "lifespan" and _API_PATH.match(scope["path"]):
+            await api(scope, receive, send)
         else:
             await others(scope, receive, send)
 

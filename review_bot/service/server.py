@@ -16,6 +16,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from starlette.types import ASGIApp
 
+from review_bot.config.api import ApiConfig
 from review_bot.config.service import ServiceConfig
 from review_bot.config.settings import Settings
 from review_bot.errors import ConfigError
@@ -70,6 +71,7 @@ def build_app(
     config: ServiceConfig,
     settings: Settings,
     reviewer_spec: str | None = None,
+    api: ApiConfig | None = None,
     *,
     tracing: Tracing | None = None,
     log_access: bool = True,
@@ -78,6 +80,9 @@ def build_app(
 
     Every request goes through :func:`observe_http` (a span, an access-log line unless
     ``log_access`` is False); ``tracing`` replaces the tracer ``settings.tracing`` asks for.
+
+    With ``api`` the review API is served too; its reviews run on embedded workers of this
+    process (with either queue), on the same reviewer as webhook jobs.
     """
     config.require_webhook_secret()
     config = _retained(config, settings)
@@ -86,6 +91,7 @@ def build_app(
     store = make_store(config)
     queue: JobQueue
     accept: Accept | None = None
+    reviewer: Reviewer | None = None
     startup: list[Hook] = []
     shutdown: list[Hook] = []
     if config.queue == "celery":
@@ -122,6 +128,21 @@ def build_app(
         shutdown.append(embedded.stop)
         if close is not None:
             shutdown.append(close)
+    api_app = None
+    if api is not None:
+        from review_bot.service.api.app import build_api
+
+        if reviewer is None:
+            reviewer, close = _reviewer(settings, reviewer_spec, tracing)
+            if close is not None:
+                shutdown.append(close)
+        parts = build_api(
+            api, config, store=store, reviewer=reviewer, base_config=settings.review,
+            audit=settings.audit,
+        )  # fmt: skip
+        api_app = parts.app
+        startup += parts.startup
+        shutdown = [*parts.shutdown, *shutdown]
     shutdown.append(store.aclose)
     if tracing is not None:
         shutdown.append(_closer(tracing))
@@ -144,6 +165,7 @@ def build_app(
         accept=accept,
         on_startup=on_startup,
         on_shutdown=on_shutdown,
+        api=api_app,
     )
     return observe_http(app, tracing=tracing, log_access=log_access)
 

@@ -33,6 +33,10 @@ return 0
 """
 
 
+_POOL_SIZE = 100
+_POOL_WAIT_S = 2.0
+
+
 class StateStore(Protocol):
     """Small atomic operations the webhook and the workers rely on."""
 
@@ -156,9 +160,15 @@ class RedisStore:
     @classmethod
     def from_url(cls, url: str, prefix: str) -> RedisStore:
         """A store on the Redis at ``url`` (short timeouts: the webhook must answer fast)."""
-        client = aioredis.Redis.from_url(
-            url, socket_timeout=2.0, socket_connect_timeout=2.0, decode_responses=True
-        )
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=_POOL_SIZE,
+            timeout=_POOL_WAIT_S,
+            socket_timeout=2.0,
+            socket_connect_timeout=2.0,
+            decode_responses=True,
+        )  # a burst waits for a connection: redis-py's default pool refuses the 101st
+        client = aioredis.Redis.from_pool(pool)
         return cls(client, prefix)
 
     def _k(self, key: str) -> str:
