@@ -8,10 +8,13 @@ or one subject's data everywhere it is kept (``review-bot erase``) without readi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["REPO_PATTERN", "Owner", "is_repo"]
+__all__ = ["REPO_PATTERN", "Owner", "current_owner", "is_repo", "owning"]
 
 REPO_PATTERN = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
 _REPO = re.compile(REPO_PATTERN)
@@ -33,3 +36,22 @@ class Owner(BaseModel):
 def is_repo(name: str) -> bool:
     """True when ``name`` is ``owner/name``."""
     return bool(_REPO.match(name))
+
+
+_CURRENT: ContextVar[Owner | None] = ContextVar("review_bot_owner", default=None)
+
+
+@contextmanager
+def owning(owner: Owner) -> Iterator[None]:
+    """Reviews started inside belong to ``owner`` (an API job names its subject this way;
+    a webhook job's owner comes from the job itself)."""
+    token = _CURRENT.set(owner)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+
+
+def current_owner() -> Owner | None:
+    """The owner set by the innermost :func:`owning`, if any."""
+    return _CURRENT.get()

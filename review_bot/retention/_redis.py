@@ -14,7 +14,16 @@ from redis.exceptions import RedisError
 
 from review_bot.errors import DependencyUnavailable
 
-__all__ = ["cap_ttls", "client", "delete_matching", "drop_queued", "drop_tag", "glob_escape"]
+__all__ = [
+    "cap_ttls",
+    "client",
+    "delete_keys",
+    "delete_matching",
+    "drop_queued",
+    "drop_tag",
+    "glob_escape",
+    "values_matching",
+]
 
 _BATCH = 500
 _GLOB = re.compile(r"([*?\[\]\\])")
@@ -78,6 +87,33 @@ def delete_matching(r: redis.Redis, pattern: str, *, dry_run: bool = False) -> i
     except RedisError as exc:
         raise _unavailable(exc) from exc
     return deleted
+
+
+def values_matching(r: redis.Redis, pattern: str) -> Iterator[tuple[str, bytes]]:
+    """``(key, value)`` of every string key matching ``pattern`` (keys gone meanwhile, or
+    of another type, are left out)."""
+    try:
+        for chunk in _chunks(_keys(r, pattern)):
+            values: list[Any] = r.mget(chunk)  # bytes or None: no decoded responses
+            for key, value in zip(chunk, values, strict=True):
+                if isinstance(value, bytes):
+                    yield key.decode("utf-8", "replace"), value
+    except redis.ResponseError:
+        return  # a key of another type in the pattern: not a record
+    except RedisError as exc:
+        raise _unavailable(exc) from exc
+
+
+def delete_keys(r: redis.Redis, keys: Sequence[str], *, dry_run: bool = False) -> int:
+    """Delete ``keys``; how many existed."""
+    counted = 0
+    try:
+        for start in range(0, len(keys), _BATCH):
+            chunk = keys[start : start + _BATCH]
+            counted += int(r.exists(*chunk)) if dry_run else int(r.delete(*chunk))
+    except RedisError as exc:
+        raise _unavailable(exc) from exc
+    return counted
 
 
 def drop_tag(r: redis.Redis, tag_key: str, *, dry_run: bool = False) -> int:

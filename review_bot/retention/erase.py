@@ -23,11 +23,14 @@ The erasure is then recorded in the erasure log (``log.py``) unless it was a dry
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import redis
 
 from review_bot.audit.retention import OwnerField, owned_transcripts
 from review_bot.cache import local
@@ -103,14 +106,30 @@ def _service_store(places: Places, target: Target, report: ErasureReport) -> Non
             count += _redis.delete_matching(r, f"{prefix}pr:{repo}#*", dry_run=report.dry_run)
             count += _redis.delete_matching(r, f"{prefix}sem:repo:{repo}", dry_run=report.dry_run)
         else:
-            report.not_attributable.append(
-                "service store: no key is by subject (only queued /review commands name one)"
-            )
+            count += _api_reviews(r, places.service_prefix, target.value, dry_run=report.dry_run)
     finally:
         r.close()
     report.erased["queued_jobs"] = queued
+    report.erased["service_store"] = count
     if target.kind == "repo":
-        report.erased["service_store"] = count
+        report.not_attributable.append(
+            "API reviews: a submitted diff names no repository; erase them by --subject"
+        )
+
+
+def _api_reviews(r: redis.Redis, prefix: str, subject: str, *, dry_run: bool) -> int:
+    """Delete the API reviews ``subject`` submitted: record, change and event stream."""
+    records = _redis.values_matching(r, f"{_redis.glob_escape(prefix)}api:review:*")
+    keys: list[str] = []
+    for key, raw in records:
+        try:
+            owner = json.loads(raw).get("owner")
+        except (ValueError, AttributeError):
+            continue  # not a record this version wrote: leave it to its TTL
+        if owner == subject:
+            review_id = key.removeprefix(f"{prefix}api:review:")
+            keys += [f"{prefix}api:{kind}:{review_id}" for kind in ("review", "change", "events")]
+    return _redis.delete_keys(r, keys, dry_run=dry_run)
 
 
 def _cache(places: Places, target: Target, report: ErasureReport) -> None:

@@ -24,8 +24,10 @@ from review_bot.retention.places import Places, is_postgres
 
 __all__ = ["EVENT_KEYS", "REVIEW_KEYS", "RetentionReport", "run_retention"]
 
-REVIEW_KEYS = ("pr:*",)  # per-PR review state: last head, config hash, findings
-EVENT_KEYS = ("delivery:*", "job:*", "posted:*")  # webhook deliveries and what became of them
+# per-PR review state (last head, config hash, findings); API reviews' records and changes
+REVIEW_KEYS = ("pr:*", "api:review:*", "api:change:*")
+# webhook deliveries and what became of them; API reviews' event streams
+EVENT_KEYS = ("delivery:*", "job:*", "posted:*", "api:events:*")
 CACHE_KEYS = ("tool:*", "completion:*", "tag:*")
 
 

@@ -22,7 +22,7 @@ from review_bot.events import EventSink
 from review_bot.findings import Review
 from review_bot.github.client import GitHubClient, make_auth
 from review_bot.github.pacing import Counter, MemoryCounter, WriteBudget
-from review_bot.ownership import Owner
+from review_bot.ownership import Owner, current_owner
 from review_bot.pipeline import Services
 from review_bot.service.observe import current_job, job_attributes
 from review_bot.service.runner import Reviewer
@@ -101,8 +101,8 @@ def runtime_reviewer(runtime: Runtime) -> Reviewer:
 
     async def review(change: ChangeSet, config: ReviewConfig, events: EventSink) -> Review:
         job = current_job()
-        if job is None:
-            return await runtime.review(change, config, events=events)
+        if job is None:  # an API job, or a test: the owner it set, if any
+            return await runtime.review(change, config, events=events, owner=current_owner())
         return await runtime.review(
             change,
             config,

@@ -125,15 +125,23 @@ async def test_a_subject_is_erased_from_the_transcripts_and_the_gaps_are_named(
     d = deployment
     settings = d.settings()
     await _two_repositories(d, settings)
+    for review_id, owner in (("rv_a", "alice"), ("rv_b", "bob")):  # API reviews they submitted
+        record = {"id": review_id, "owner": owner, "status": "done"}
+        d.redis.set(f"{d.name}:api:review:{review_id}", json.dumps(record), ex=3600)
+        d.redis.set(f"{d.name}:api:change:{review_id}", "{}", ex=3600)
+        d.redis.xadd(f"{d.name}:api:events:{review_id}", {"kind": "review.queued"})
+    d.redis.set(f"{d.name}:api:review:rv_x", "not json", ex=3600)  # left to its TTL
     places = Places.from_settings(settings, d.service)
     first = erase(places, Target("subject", "alice"), operator="ops")
-    assert first.erased == {"queued_jobs": 1, "transcripts": 1}
+    assert first.erased == {"queued_jobs": 1, "service_store": 3, "transcripts": 1}
     assert _queued(d) == ["q-2"]  # alice's queued /review went, bob's stays
-    assert any("no key is by subject" in note for note in first.not_attributable)
+    assert not d.redis.exists(*(f"{d.name}:api:{k}:rv_a" for k in ("review", "change", "events")))
+    assert d.redis.exists(*(f"{d.name}:api:{k}:rv_b" for k in ("review", "change", "events"))) == 3
+    assert d.redis.exists(f"{d.name}:api:review:rv_x")
     assert any(note.startswith("cache:") for note in first.not_attributable)
     assert _cache_keys(d, "acme/widgets")  # the cache names no subject: left as it is
     second = erase(places, Target("subject", "alice"), operator="ops")
-    assert second.erased == {"queued_jobs": 0, "transcripts": 0}
+    assert second.erased == {"queued_jobs": 0, "service_store": 0, "transcripts": 0}
     entries = PostgresErasureLog(places.erasure_log).entries()
     assert [e["prev"] for e in entries][1] == entries[0]["hash"]  # chained
 

@@ -42,6 +42,8 @@ def test_redis_ttls_are_capped_and_old_transcripts_deleted(deployment: Deploymen
     r.set(f"{p}:pr:acme/widgets#8", "{}")  # no TTL at all
     r.set(f"{p}:pr:acme/widgets#9", "{}", px=3_600_000)  # already shorter: left alone
     r.set(f"{p}:delivery:d-1", "queued", px=int(30 * DAY_S * 1000))
+    r.set(f"{p}:api:review:rv_1", "{}", px=int(60 * DAY_S * 1000))  # an API review's record
+    r.xadd(f"{p}:api:events:rv_1", {"kind": "review.queued"})  # and its stream, no TTL
     r.set(f"{p}:v1:tool:abc", b"x", px=int(90 * DAY_S * 1000))
     r.set(f"{p}:other", "not ours to touch")
     store = PostgresStore.from_url(d.transcripts)
@@ -54,20 +56,22 @@ def test_redis_ttls_are_capped_and_old_transcripts_deleted(deployment: Deploymen
     places = Places.from_settings(settings, d.service)
 
     dry = run_retention(settings, places, dry_run=True, now=lambda: NOW)
-    assert dry.counts["service_store.reviews_capped"] == 2
+    assert dry.counts["service_store.reviews_capped"] == 3
     assert r.pttl(f"{p}:pr:acme/widgets#8") == -1  # dry: unchanged
     assert dry.transcripts == ["old-one"]
 
     report = run_retention(settings, places, now=lambda: NOW)
     assert report.counts == {
-        "service_store.reviews_capped": 2,
-        "service_store.events_capped": 1,
+        "service_store.reviews_capped": 3,
+        "service_store.events_capped": 2,
         "cache.redis_capped": 1,
         "transcripts.deleted": 1,
     }
     for key in ("pr:acme/widgets#7", "pr:acme/widgets#8"):
         assert 0 < r.pttl(f"{p}:{key}") <= 30 * DAY_S * 1000
     assert r.pttl(f"{p}:pr:acme/widgets#9") <= 3_600_000
+    assert 0 < r.pttl(f"{p}:api:review:rv_1") <= 30 * DAY_S * 1000
+    assert 0 < r.pttl(f"{p}:api:events:rv_1") <= 7 * DAY_S * 1000
     assert 0 < r.pttl(f"{p}:delivery:d-1") <= 7 * DAY_S * 1000
     assert 0 < r.pttl(f"{p}:v1:tool:abc") <= 14 * DAY_S * 1000
     assert r.pttl(f"{p}:other") == -1

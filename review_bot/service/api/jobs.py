@@ -22,6 +22,7 @@ from review_bot.change import ChangeSet
 from review_bot.config.models import ReviewConfig
 from review_bot.errors import BulkheadFull, DependencyUnavailable, ReviewError
 from review_bot.findings import Review
+from review_bot.ownership import Owner, owning
 from review_bot.service.api.events import EventLog, StreamSink
 from review_bot.service.api.models import ReviewOptions, ReviewRecord, ReviewStatus
 from review_bot.service.runner import Reviewer
@@ -133,7 +134,8 @@ async def run_review(review_id: str, deps: ApiDeps) -> ReviewStatus:
     sink = StreamSink(deps.events, review_id)
     config = review_config(deps.base_config, record.options)
     try:
-        review = await deps.reviewer(change, config, sink)
+        with owning(Owner(subject=record.owner)):  # the transcript names its subject
+            review = await deps.reviewer(change, config, sink)
     except ReviewError as exc:
         await sink.flush()
         await deps.records.update(record, "failed", error=str(exc))

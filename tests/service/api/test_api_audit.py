@@ -46,6 +46,7 @@ async def test_an_auditor_reads_and_verifies_the_transcript_and_sees_tampering(
     assert transcript.headers["content-type"].startswith("application/x-ndjson")
     records = [json.loads(line) for line in transcript.text.splitlines()]
     assert records[0]["type"] == "review.started"
+    assert records[0]["data"]["owner"] == {"subject": "alice"}  # `erase --subject` finds it
     assert records[-1]["type"] == "review.finished"
     verified = await audited.client.post(f"/v1/reviews/{review_id}/verify", headers=auditor)
     assert verified.json()["ok"] is True
