@@ -25,10 +25,11 @@ Every error we raise on purpose derives from :class:`ReviewError`, so each entry
     ├── TranscriptError
     │   ├── TranscriptTampered
     │   └── ReplayMismatch
-    └── GitHubError
-        └── GitHubStatusError       an error status (``status``, ``detail``)
-            ├── GitHubWriteUncertain    a POST may have taken effect
-            └── GitHubRateLimited       limited longer than we wait (``retry_after``)
+    ├── GitHubError
+    │   └── GitHubStatusError       an error status (``status``, ``detail``)
+    │       ├── GitHubWriteUncertain    a POST may have taken effect
+    │       └── GitHubRateLimited       limited longer than we wait (``retry_after``)
+    └── ViewerDropped               a live viewer fell too far behind (it reconnects)
 
 The modules that raise an error re-export it under its old import path
 (``review_bot.llm.budget.BudgetExhausted``, ``review_bot.service.runner.JobBusy``,
@@ -64,6 +65,7 @@ __all__ = [
     "ToolTimeout",
     "TranscriptError",
     "TranscriptTampered",
+    "ViewerDropped",
 ]
 
 
@@ -189,3 +191,8 @@ class GitHubRateLimited(GitHubStatusError):
     def __init__(self, message: str, status: int, retry_after: float) -> None:
         super().__init__(message, status)
         self.retry_after = retry_after
+
+
+class ViewerDropped(ReviewError):
+    """A live viewer of a review's events fell too far behind; it should reconnect with its
+    ``Last-Event-ID``."""

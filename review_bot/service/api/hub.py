@@ -26,6 +26,7 @@ from typing import Any, Protocol, cast
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from review_bot.errors import ViewerDropped
 from review_bot.service.api.events import (
     TERMINAL_KINDS,
     Event,
@@ -44,10 +45,6 @@ HEARTBEAT_S = 15.0  # idle viewers get a keep-alive this often (one timer for al
 READ_BATCH = 1000
 VIEWER_QUEUE = 10_000  # live events buffered per viewer before it is dropped
 RETRY_S = 1.0  # after a failed XREAD
-
-
-class ViewerDropped(Exception):
-    """The viewer fell too far behind; it should reconnect with its Last-Event-ID."""
 
 
 class Hub(Protocol):
