@@ -21,6 +21,7 @@ from pathlib import Path
 
 import tiktoken
 
+from review_bot.config.tokenizer import tiktoken_cache_dir
 from review_bot.errors import ConfigError
 
 __all__ = ["DEFAULT_ENCODING", "count_tokens", "encoding_for", "truncate_to_tokens"]
@@ -72,15 +73,8 @@ def _encoding(name: str) -> tiktoken.Encoding:
         raise ConfigError(f"unknown tokenizer {name!r}: use one of {sorted(_EXPECTED_SHA256)}")
     with _LOCK:
         directory = _seed(name)
-        previous = os.environ.get("TIKTOKEN_CACHE_DIR")
-        os.environ["TIKTOKEN_CACHE_DIR"] = str(directory)
-        try:
+        with tiktoken_cache_dir(directory):
             return tiktoken.get_encoding(name)
-        finally:
-            if previous is None:
-                del os.environ["TIKTOKEN_CACHE_DIR"]
-            else:
-                os.environ["TIKTOKEN_CACHE_DIR"] = previous
 
 
 def encoding_for(model: str | None) -> tiktoken.Encoding:

@@ -198,3 +198,30 @@ def test_moved_exceptions_keep_their_old_import_paths() -> None:
     for name in ("BudgetExhausted", "JobBusy", "GitHubStatusError", "GitHubRateLimited"):
         assert name in errors.__all__
         assert name in (errors.__doc__ or "")  # drawn in the tree
+
+
+def _environment_reads(package: Path) -> Iterator[str]:
+    """``os.environ`` / ``os.getenv`` / ``os.putenv`` uses outside ``config/``."""
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package)
+        if rel.parts[0] in ("config", "examples"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "os"
+                and node.attr in ("environ", "getenv", "putenv", "unsetenv")
+            ):
+                yield f"{rel}:{node.lineno} os.{node.attr}"
+            elif isinstance(node, ast.ImportFrom) and node.module == "os":
+                names = {a.name for a in node.names} & {"environ", "getenv", "putenv"}
+                if names:
+                    yield f"{rel}:{node.lineno} from os import {', '.join(sorted(names))}"
+
+
+def test_only_config_reads_the_environment(tmp_path: Path) -> None:
+    found = list(_environment_reads(PACKAGE))
+    assert found == [], f"read settings in review_bot/config/ instead: {found}"
+    (tmp_path / "mod.py").write_text("import os\nURL = os.environ.get('X')\n")
+    assert list(_environment_reads(tmp_path)) == ["mod.py:2 os.environ"]  # the scan sees one

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 from typing import get_args
 
 from review_bot.config.api import ApiConfig, Plan, Role
+from review_bot.config.settings import environment
 from review_bot.errors import ConfigError, InputError
 
 __all__ = ["register", "run"]
@@ -47,8 +47,8 @@ def run(args: argparse.Namespace) -> int:
     """Run one action against the key store."""
     from review_bot.service.api.keys import KeyStore
 
-    config = ApiConfig.from_env(os.environ)
-    url = config.database_url if config else os.environ.get("REVIEW_BOT_API_DATABASE_URL")
+    config = ApiConfig.from_env()
+    url = config.database_url if config else environment().get("REVIEW_BOT_API_DATABASE_URL")
     if not url:
         raise ConfigError(
             "API keys live in PostgreSQL: set REVIEW_BOT_API_DATABASE_URL "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 from pathlib import Path
 
 from review_bot.config.service import ServiceConfig
@@ -41,8 +40,8 @@ def run(args: argparse.Namespace) -> int:
     from review_bot.retention import Places, Target, erase
 
     target = Target("repo", args.repo) if args.repo is not None else Target("subject", args.subject)
-    settings = load_settings(args.config, os.environ)
-    places = Places.from_settings(settings, ServiceConfig.from_env(os.environ))
+    settings = load_settings(args.config)
+    places = Places.from_settings(settings, ServiceConfig.from_env())
     report = erase(
         places,
         target,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -55,8 +54,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _once(config_path: Path | None, dry_run: bool) -> None:
     from review_bot.retention import Places, run_retention
 
-    settings = load_settings(config_path, os.environ)
-    places = Places.from_settings(settings, ServiceConfig.from_env(os.environ))
+    settings = load_settings(config_path)
+    places = Places.from_settings(settings, ServiceConfig.from_env())
     report = run_retention(settings, places, dry_run=dry_run)
     print(json.dumps(report.as_dict(), sort_keys=True), flush=True)
 
@@ -81,8 +80,8 @@ def erasures(args: argparse.Namespace) -> int:
     from review_bot.retention import Places
     from review_bot.retention.log import first_broken, open_erasure_log
 
-    settings = load_settings(args.config, os.environ)
-    places = Places.from_settings(settings, ServiceConfig.from_env(os.environ))
+    settings = load_settings(args.config)
+    places = Places.from_settings(settings, ServiceConfig.from_env())
     entries = open_erasure_log(places.erasure_log).entries()
     for entry in entries:
         print(json.dumps(entry, sort_keys=True))
@@ -104,6 +103,6 @@ def run(args: argparse.Namespace) -> int:
     from review_bot.config.logs import LogConfig
     from review_bot.logs import configure_logging
 
-    configure_logging(LogConfig.from_env(os.environ), sys.stderr)
+    configure_logging(LogConfig.from_env(), sys.stderr)
     run_every(lambda: _once(args.config, args.dry_run), args.every)
     return 0

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +10,11 @@ import uvicorn
 
 from review_bot.config.api import ApiConfig
 from review_bot.config.logs import LogConfig
-from review_bot.config.service import ServiceConfig
+from review_bot.config.service import (
+    ServiceConfig,
+    export_serve_worker_args,
+    serve_worker_args,
+)
 from review_bot.config.settings import load_settings
 from review_bot.errors import ConfigError
 from review_bot.logs import configure_logging
@@ -25,7 +27,6 @@ __all__ = ["app_from_env", "register", "run", "uvicorn_options"]
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 # how the parent hands --config/--reviewer to its uvicorn worker processes
-_WORKER_ARGS_ENV = "_REVIEW_BOT_SERVE_ARGS"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -65,11 +66,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _build(config_path: Path | None, reviewer: str | None) -> ASGIApp:
     from review_bot.service.server import build_app
 
-    config = ServiceConfig.from_env(os.environ)
-    settings = load_settings(config_path, os.environ)
-    log_access = LogConfig.from_env(os.environ).access_log
+    config = ServiceConfig.from_env()
+    settings = load_settings(config_path)
+    log_access = LogConfig.from_env().access_log
     return build_app(
-        config, settings, reviewer, ApiConfig.from_env(os.environ), log_access=log_access
+        config, settings, reviewer, ApiConfig.from_env(), log_access=log_access
     )
 
 
@@ -86,27 +87,27 @@ def app_from_env() -> ASGIApp:
     A worker process is a fresh interpreter: it sets up logging itself, or its lines
     (access log included) would reach no handler.
     """
-    configure_logging(LogConfig.from_env(os.environ))
-    args = json.loads(os.environ.get(_WORKER_ARGS_ENV, "{}"))
+    configure_logging(LogConfig.from_env())
+    args = serve_worker_args()
     path = args.get("config")
     return _build(Path(path) if path else None, args.get("reviewer"))
 
 
 def run(args: argparse.Namespace) -> int:
     """Build the app from the environment and serve until interrupted."""
-    configure_logging(LogConfig.from_env(os.environ))
+    configure_logging(LogConfig.from_env())
     options: dict[str, Any] = uvicorn_options(args.host, args.port)
     if args.workers <= 1:
         uvicorn.run(_build(args.config, args.reviewer), **options)
         return 0
-    config = ServiceConfig.from_env(os.environ)
+    config = ServiceConfig.from_env()
     if not config.redis_url:
         raise ConfigError(
             f"--workers {args.workers} needs REDIS_URL: without it each process would keep "
             "its own delivery dedup and queue; set REDIS_URL or use --workers 1"
         )
     _build(args.config, args.reviewer)  # fail here, once, on a bad configuration
-    os.environ[_WORKER_ARGS_ENV] = json.dumps(
+    export_serve_worker_args(
         {"config": str(args.config) if args.config else None, "reviewer": args.reviewer}
     )
     uvicorn.run(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from typing import get_args
 
 from review_bot.config.api import ApiConfig, Plan, Role
@@ -31,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     """Print the token."""
     from review_bot.service.api.auth import mint_token
 
-    config = ApiConfig.from_env(os.environ)
+    config = ApiConfig.from_env()
     if config is None:
         raise ConfigError("set API_SECRET_KEY (the key the server checks tokens with)")
     ttl = args.ttl if args.ttl is not None else config.token_ttl_s

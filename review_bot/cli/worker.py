@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from review_bot.config.logs import LogConfig
 from review_bot.config.service import ServiceConfig
-from review_bot.config.settings import load_settings
+from review_bot.config.settings import environment, load_settings
 from review_bot.logs import configure_logging
 
 __all__ = ["register", "run"]
@@ -46,11 +45,11 @@ def run(args: argparse.Namespace) -> int:
     from review_bot.service.metrics import ServiceMetrics
     from review_bot.service.server import build_worker
 
-    config = ServiceConfig.from_env(os.environ)
-    settings = load_settings(args.config, os.environ)
+    config = ServiceConfig.from_env()
+    settings = load_settings(args.config)
     metrics = ServiceMetrics()
     worker = build_worker(config, settings, args.reviewer, metrics)
-    log_config = LogConfig.from_env({"REVIEW_BOT_LOG_LEVEL": args.loglevel, **os.environ})
+    log_config = LogConfig.from_env({"REVIEW_BOT_LOG_LEVEL": args.loglevel, **environment()})
     configure_logging(log_config)
     # Celery would otherwise replace our handler (and its JSON lines) with its own
     worker.celery.conf.worker_hijack_root_logger = False

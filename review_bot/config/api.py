@@ -7,6 +7,7 @@ accepts anyone is worse than none.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Literal
 
@@ -83,8 +84,9 @@ class ApiConfig(BaseModel):
         return self.per_minute.get(plan, self.per_minute["standard"])
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> ApiConfig | None:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ApiConfig | None:
         """The API's settings, or None when ``API_SECRET_KEY`` is unset (the API is off)."""
+        env = os.environ if env is None else env
         secret = env.get("API_SECRET_KEY", "")
         if not secret:
             return None

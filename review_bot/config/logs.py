@@ -7,6 +7,7 @@ logging level name (default INFO); ``REVIEW_BOT_ACCESS_LOG=off`` drops the acces
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Literal
 
@@ -35,8 +36,9 @@ class LogConfig(BaseModel):
     access_log: bool = True
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> LogConfig:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> LogConfig:
         """The config from ``REVIEW_BOT_LOG_FORMAT``, ``_LEVEL`` and ``REVIEW_BOT_ACCESS_LOG``."""
+        env = os.environ if env is None else env
         data: dict[str, str | bool] = {}
         access = env.get("REVIEW_BOT_ACCESS_LOG", "").strip().lower()
         if access:

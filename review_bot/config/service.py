@@ -6,6 +6,8 @@ shows them. ``from_env`` is the only place these settings are read from the envi
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -157,8 +159,9 @@ class ServiceConfig(BaseModel):
         )
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> ServiceConfig:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ServiceConfig:
         """Read the settings from environment variables (unknown ones are ignored)."""
+        env = os.environ if env is None else env
         data: dict[str, object] = {}
         secrets = [s.strip() for s in env.get("GITHUB_WEBHOOK_SECRET", "").split(",")]
         data["webhook_secrets"] = tuple(SecretStr(s) for s in secrets if s)
@@ -233,3 +236,21 @@ def _pem(value: str) -> str:
             f"({exc.__class__.__name__}; the value is not shown, it may be secret); "
             "paste the key or point to the .pem file"
         ) from exc
+
+
+_SERVE_WORKER_ARGS = "_REVIEW_BOT_SERVE_ARGS"
+
+
+def export_serve_worker_args(args: Mapping[str, str | None]) -> None:
+    """Hand ``serve``'s arguments to its uvicorn worker processes (``--workers`` > 1): each is
+    a fresh interpreter that builds the app from a factory, and the environment is what it
+    inherits."""
+    os.environ[_SERVE_WORKER_ARGS] = json.dumps(dict(args))
+
+
+def serve_worker_args() -> dict[str, str | None]:
+    """In a uvicorn worker process: the arguments its ``serve`` parent exported."""
+    data = json.loads(os.environ.get(_SERVE_WORKER_ARGS, "{}"))
+    if not isinstance(data, dict):
+        raise ConfigError(f"{_SERVE_WORKER_ARGS} is not a JSON object: {data!r}")
+    return data
