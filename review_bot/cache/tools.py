@@ -64,9 +64,10 @@ def caching_analyzer_call(
             return await analyzer.analyze(files, workdir, runner, config)
         config_hash = analyzer.config_hash()
         entry_tags = (tool_tag(analyzer.name), tool_tag(analyzer.name, version), *tags)
+        package_files = tuple(getattr(analyzer, "package_context", ()))
         keys: dict[str, str] = {}
         for file in files:
-            data = await asyncio.to_thread((workdir / file.path).read_bytes)
+            data = await asyncio.to_thread(_input_bytes, workdir, file.path, package_files)
             keys[file.path] = tool_output_key(
                 tool=analyzer.name,
                 tool_version=version,
@@ -112,6 +113,25 @@ def caching_analyzer_call(
         return AnalyzerResult(run=run, findings=findings, file_skips=result.file_skips)
 
     return call
+
+
+def _input_bytes(workdir: Path, path: str, package_files: Sequence[str]) -> bytes:
+    """What the analyzer's answer for ``path`` depends on: the file, and for an analyzer
+    that reads the file's package (``package_context``: globs, e.g. go vet's ``*.go`` and
+    ``go.mod``) the other files in its directory matching them and those at the root, each
+    with its name. A sibling that changes then changes the key."""
+    target = workdir / path
+    data = target.read_bytes()
+    if not package_files:
+        return data
+    parts = [data]
+    for directory in dict.fromkeys((target.parent, workdir)):
+        for pattern in package_files:
+            for other in sorted(directory.glob(pattern)):
+                if other != target and other.is_file() and not other.is_symlink():
+                    name = other.relative_to(workdir).as_posix().encode()
+                    parts += [b"\0", name, b"\0", other.read_bytes()]
+    return b"".join(parts)
 
 
 def _redact(finding: Finding, redact: Callable[[str], str]) -> Finding:

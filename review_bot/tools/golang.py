@@ -94,6 +94,10 @@ def _package_files(root: Path, rel_dir: str) -> list[str]:
 class _GoAnalyzer(CommandAnalyzer):
     """The shared flow: prepare the module, skip what cannot be checked, run on the rest."""
 
+    # the answer for a file depends on its package's other files and the module's go.mod
+    # (the tool cache keys on them too)
+    package_context = ("*.go", "go.mod")
+
     missing_hint = _MISSING_HINT
 
     def applies_to(self, file: FileChange) -> bool:

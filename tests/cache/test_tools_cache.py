@@ -136,3 +136,38 @@ async def test_a_file_the_tool_could_not_check_is_never_served_from_cache() -> N
     for phase in (first, second):
         assert [(s.kind, s.name) for s in phase.skipped] == [("file", "b.py")]
         assert [f.path for f in phase.findings] == ["a.py"]
+
+
+class PackageAnalyzer(FakeAnalyzer):
+    """Like go vet: its answer for a file depends on the file's package siblings."""
+
+    name = "fakevet"
+    package_context = ("*.py",)
+
+
+async def test_an_entry_of_a_package_analyzer_is_keyed_on_the_siblings_too(
+    tmp_path: Path,
+) -> None:
+    analyzer = PackageAnalyzer()
+    config = ToolsConfig()
+    cache = TieredCache(MemoryStore(1 << 20), None)
+    call = caching_analyzer_call(cache, NoProcesses(), config, ttl_s=60)
+    change = from_files({}, {"pkg/a.py": "x = 1\n"})
+    workdir = tmp_path / "work"
+    (workdir / "pkg").mkdir(parents=True)
+    (workdir / "pkg" / "a.py").write_text("x = 1\n")
+    sibling = workdir / "pkg" / "b.py"  # context: not in the change, read by the analyzer
+
+    async def run(sibling_text: str) -> AnalyzerResult:
+        sibling.write_text(sibling_text)
+        return await call(analyzer, change.files, workdir)
+
+    first = await run("y = 1\n")
+    again = await run("y = 1\n")
+    changed = await run("y = 2\n")
+    assert (first.run.cached, again.run.cached, changed.run.cached) == (False, True, False)
+    assert analyzer.batches == [["pkg/a.py"], ["pkg/a.py"]]
+    plain = FakeAnalyzer()  # an analyzer that reads one file at a time ignores the siblings
+    await call(plain, change.files, workdir)
+    sibling.write_text("y = 3\n")
+    assert (await call(plain, change.files, workdir)).run.cached
