@@ -170,42 +170,17 @@ async def run_tools(
         if on_event is not None:
             on_event(event)
 
-    async def one(analyzer: Analyzer, batch: list[FileChange], workdir: Path) -> AnalyzerResult:
-        emit(ToolEvent(kind="tool.started", tool=analyzer.name, files=len(batch)))
-        started = time.monotonic()
-        try:
-            if call is not None:
-                result = await call(analyzer, batch, workdir)
-            else:
-                result = await analyzer.analyze(batch, workdir, the_runner, config)
-        except ToolError as exc:
-            run = ToolRun(
-                tool=analyzer.name,
-                status="failed",
-                reason=str(exc),
-                files=tuple(f.path for f in batch),
-                duration_s=round(time.monotonic() - started, 3),
-            )
-            result = AnalyzerResult(run=run)
-        emit(
-            ToolEvent(
-                kind="tool.finished",
-                tool=analyzer.name,
-                files=len(batch),
-                status=result.run.status,
-                findings=len(result.findings),
-                duration_s=result.run.duration_s,
-                reason=result.run.reason,
-            )
-        )
-        return result
-
     rewrites = {f.path: rewrite_suppressions(f) for f in files}
     workdir = Path(tempfile.mkdtemp(prefix="review-bot-tools-"))
     try:
         materialize(files, workdir, content=lambda f: rewrites[f.path].text)
         _materialize_context(change, {f.path for f in files}, workdir)
-        results = await asyncio.gather(*(one(a, batch, workdir) for a, batch in batches))
+        results = await asyncio.gather(
+            *(
+                _run_one(a, batch, workdir, call=call, runner=the_runner, config=config, emit=emit)
+                for a, batch in batches
+            )
+        )
     finally:
         await asyncio.to_thread(shutil.rmtree, workdir, True)
     phase = _collect(results, skipped)
@@ -219,6 +194,48 @@ async def run_tools(
     # measured confidences; heuristic secrets and test-file noise reclassified (calibrate.py)
     findings = (*calibrate(phase.findings, change), *calibrate(notes, change))
     return phase.model_copy(update={"findings": findings, "unsupported": unsupported})
+
+
+async def _run_one(
+    analyzer: Analyzer,
+    batch: list[FileChange],
+    workdir: Path,
+    *,
+    call: AnalyzerCall | None,
+    runner: ProcessRunner,
+    config: ToolsConfig,
+    emit: Callable[[ToolEvent], None],
+) -> AnalyzerResult:
+    """One analyzer over its batch, between its ``tool.started`` and ``tool.finished``
+    events; a ToolError becomes a failed run."""
+    emit(ToolEvent(kind="tool.started", tool=analyzer.name, files=len(batch)))
+    started = time.monotonic()
+    try:
+        if call is not None:
+            result = await call(analyzer, batch, workdir)
+        else:
+            result = await analyzer.analyze(batch, workdir, runner, config)
+    except ToolError as exc:
+        run = ToolRun(
+            tool=analyzer.name,
+            status="failed",
+            reason=str(exc),
+            files=tuple(f.path for f in batch),
+            duration_s=round(time.monotonic() - started, 3),
+        )
+        result = AnalyzerResult(run=run)
+    emit(
+        ToolEvent(
+            kind="tool.finished",
+            tool=analyzer.name,
+            files=len(batch),
+            status=result.run.status,
+            findings=len(result.findings),
+            duration_s=result.run.duration_s,
+            reason=result.run.reason,
+        )
+    )
+    return result
 
 
 def _added_note(item: AddedSuppression) -> Finding:
