@@ -64,17 +64,7 @@ def caching_analyzer_call(
             return await analyzer.analyze(files, workdir, runner, config)
         config_hash = analyzer.config_hash()
         entry_tags = (tool_tag(analyzer.name), tool_tag(analyzer.name, version), *tags)
-        package_files = tuple(getattr(analyzer, "package_context", ()))
-        keys: dict[str, str] = {}
-        for file in files:
-            data = await asyncio.to_thread(_input_bytes, workdir, file.path, package_files)
-            keys[file.path] = tool_output_key(
-                tool=analyzer.name,
-                tool_version=version,
-                config_hash=config_hash,
-                path=file.path,
-                content_hash=content_hash(data),
-            )
+        keys = await _keys(analyzer, version, config_hash, files, workdir)
         cached: list[Finding] = []
         missing: list[FileChange] = []
         for file in files:
@@ -97,15 +87,9 @@ def caching_analyzer_call(
             return AnalyzerResult(run=run, findings=tuple(cached))
         result = await analyzer.analyze(missing, workdir, runner, config)
         if result.run.status == "ok":
-            by_path: dict[str, list[Finding]] = {f.path: [] for f in missing}
-            for finding in result.findings:
-                by_path.setdefault(finding.path, []).append(finding)
-            unchecked = {skip.name for skip in result.file_skips}
-            for path, per_file in by_path.items():
-                if path in keys and path not in unchecked:
-                    stored = per_file if redact is None else [_redact(f, redact) for f in per_file]
-                    value = _FINDINGS.dump_json(tuple(stored))
-                    await cache.set(keys[path], value, ttl_s, entry_tags, stats)
+            for key, per_file in _entries(result, missing, keys):
+                stored = per_file if redact is None else [_redact(f, redact) for f in per_file]
+                await cache.set(key, _FINDINGS.dump_json(tuple(stored)), ttl_s, entry_tags, stats)
         findings = (*cached, *result.findings)
         run = result.run.model_copy(
             update={"files": tuple(f.path for f in files), "findings": len(findings)}
@@ -113,6 +97,40 @@ def caching_analyzer_call(
         return AnalyzerResult(run=run, findings=findings, file_skips=result.file_skips)
 
     return call
+
+
+async def _keys(
+    analyzer: Analyzer,
+    version: str,
+    config_hash: str,
+    files: Sequence[FileChange],
+    workdir: Path,
+) -> dict[str, str]:
+    """Each file's cache key: tool, version, config, path and what the answer depends on."""
+    package_files = tuple(getattr(analyzer, "package_context", ()))
+    keys: dict[str, str] = {}
+    for file in files:
+        data = await asyncio.to_thread(_input_bytes, workdir, file.path, package_files)
+        keys[file.path] = tool_output_key(
+            tool=analyzer.name,
+            tool_version=version,
+            config_hash=config_hash,
+            path=file.path,
+            content_hash=content_hash(data),
+        )
+    return keys
+
+
+def _entries(
+    result: AnalyzerResult, missing: Sequence[FileChange], keys: dict[str, str]
+) -> list[tuple[str, list[Finding]]]:
+    """What to store after a run over ``missing``: each checked file's findings (none is an
+    answer too) under its key; files the analyzer skipped are not stored."""
+    by_path: dict[str, list[Finding]] = {f.path: [] for f in missing}
+    for finding in result.findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    unchecked = {skip.name for skip in result.file_skips}
+    return [(keys[p], found) for p, found in by_path.items() if p in keys and p not in unchecked]
 
 
 def _input_bytes(workdir: Path, path: str, package_files: Sequence[str]) -> bytes:
