@@ -183,10 +183,7 @@ def _fetch(repo: Path, source: RepoSource, *, timeout_s: float, max_bytes: int) 
                             "the repository is too big or the forge too slow"
                         ) from None
                     if _tree_bytes(repo / ".git") > max_bytes:
-                        raise InputError(
-                            f"{source.repo_url} is too big: over {max_bytes} bytes fetched; "
-                            "submit the diff and files instead"
-                        ) from None
+                        raise _too_big(source, max_bytes) from None
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -194,6 +191,15 @@ def _fetch(repo: Path, source: RepoSource, *, timeout_s: float, max_bytes: int) 
         if code != 0:
             err.seek(0)
             raise InputError(_why(err.read(), source))
+    if _tree_bytes(repo / ".git") > max_bytes:  # finished between two looks
+        raise _too_big(source, max_bytes)
+
+
+def _too_big(source: RepoSource, max_bytes: int) -> InputError:
+    return InputError(
+        f"{source.repo_url} is too big: over {max_bytes} bytes fetched; "
+        "submit the diff and files instead"
+    )
 
 
 def fetch_change(

@@ -145,3 +145,41 @@ async def test_a_bad_source_is_refused_naming_the_field(
     answer = await post(on_forge, {k: v for k, v in full.items() if v is not None})
     assert answer.status_code == 422, answer.text
     assert answer.json()["field"] == field, answer.json()
+
+
+async def test_the_openapi_document_describes_the_repository_fields(on_forge: ApiStack) -> None:
+    document = (await on_forge.client.get("/v1/openapi.json")).json()
+    fields = document["components"]["schemas"]["ReviewRequest"]["properties"]
+    assert {"repo_url", "base", "head", "diff"} <= set(fields)
+    assert "repo_url" in document["paths"]["/v1/reviews"]["post"]["description"]
+
+
+def test_the_fetch_limits_come_from_the_environment() -> None:
+    from review_bot.config.api import ApiConfig
+
+    config = ApiConfig.from_env(
+        {
+            "API_SECRET_KEY": "k" * 40,
+            "REVIEW_BOT_API_FORGES": "git.example.com, 127.0.0.1:8080",
+            "REVIEW_BOT_API_FETCH_TIMEOUT_S": "30",
+            "REVIEW_BOT_API_FETCH_MAX_BYTES": "1000",
+        }
+    )
+    assert config is not None
+    assert config.forges == ("git.example.com", "127.0.0.1:8080")
+    assert (config.fetch_timeout_s, config.fetch_max_bytes) == (30, 1000)
+
+
+async def test_a_repository_over_the_size_limit_fails_the_review(
+    forge: tuple[str, str, str],
+) -> None:
+    url, base, head = forge
+    config = api_config(forges=(url.split("/")[2],), fetch_max_bytes=100)
+    running = await start_stack(config, ScriptedReviewer())
+    try:
+        answer = await post(running[0], {"repo_url": url, "base": base, "head": head})
+        record = await running[0].finished(answer.json()["id"])
+        assert record["status"] == "failed"
+        assert "too big" in record["error"]
+    finally:
+        await stop_stack(*running)
