@@ -143,8 +143,11 @@ def _git(repo: Path, args: list[str]) -> subprocess.CompletedProcess[bytes]:
 def _why(stderr: bytes, source: RepoSource) -> str:
     text = stderr.decode("utf-8", "replace")
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    if "couldn't find remote ref" in text or "not our ref" in text or "no such remote ref" in text:
-        named = [r for r in (source.base, source.head) if r in text] or [source.base]
+    unknown = ("couldn't find remote ref", "not our ref", "no such remote ref", "Unable to find")
+    said = [ln for ln in lines if any(marker in ln for marker in unknown)]
+    if said:  # the ref named on the line that says it is missing
+        named = [r for r in (source.base, source.head) if any(r in ln for ln in said)]
+        named = named or [source.base]
         return (
             f"unknown ref {named[0]!r} in {source.repo_url}; pass an existing branch, tag or commit"
         )

@@ -91,15 +91,16 @@ async def test_a_repository_is_fetched_and_its_change_reviewed(
     assert [f["path"] for f in change.json()["files"]] == ["app.py"]
 
 
+@pytest.mark.parametrize("missing", ["no-such-branch", "ab" * 20])
 async def test_an_unknown_ref_fails_the_review_naming_it(
-    on_forge: ApiStack, forge: tuple[str, str, str]
+    on_forge: ApiStack, forge: tuple[str, str, str], missing: str
 ) -> None:
     url, base, _ = forge
-    answer = await post(on_forge, {"repo_url": url, "base": base, "head": "no-such-branch"})
+    answer = await post(on_forge, {"repo_url": url, "base": base, "head": missing})
     assert answer.status_code == 202, answer.text
     record = await on_forge.finished(answer.json()["id"])
     assert record["status"] == "failed"
-    assert "unknown ref 'no-such-branch'" in record["error"]
+    assert f"unknown ref {missing!r}" in record["error"]
 
 
 async def test_an_unreachable_forge_fails_the_review(forge: tuple[str, str, str]) -> None:
