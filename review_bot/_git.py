@@ -19,7 +19,7 @@ from pathlib import Path
 
 from review_bot.errors import InputError
 
-__all__ = ["Git", "RawEntry", "TooBig"]
+__all__ = ["SAFE_CONFIG", "SAFE_ENV", "Git", "RawEntry", "TooBig"]
 
 _ENV = {
     "GIT_CONFIG_NOSYSTEM": "1",
@@ -51,6 +51,8 @@ DIFF_FLAGS = (
     "--dst-prefix=b/",
 )
 _TIMEOUT_S = 300
+SAFE_ENV = _ENV  # for other git calls on untrusted input (the API's fetch)
+SAFE_CONFIG = _SAFE_CONFIG
 
 
 class TooBig(int):

@@ -18,6 +18,8 @@ from review_bot.errors import ConfigError
 
 __all__ = [
     "DEFAULT_DAILY_QUOTA",
+    "DEFAULT_FETCH_MAX_BYTES",
+    "DEFAULT_FETCH_TIMEOUT_S",
     "DEFAULT_LEEWAY_S",
     "DEFAULT_MAX_BODY_BYTES",
     "DEFAULT_PER_MINUTE",
@@ -39,6 +41,8 @@ DEFAULT_PER_MINUTE: dict[str, int] = {"standard": 60, "enterprise": 600}
 DEFAULT_RECORD_TTL_S = 30 * 24 * 3600  # how long a review's record and events are kept
 MIN_SECRET_BYTES = 32  # RFC 7518 3.2: an HS256 key at least as long as the hash
 DEFAULT_FORGES = ("github.com",)
+DEFAULT_FETCH_TIMEOUT_S = 120  # a repo_url review's git fetch
+DEFAULT_FETCH_MAX_BYTES = 1024 * 1024 * 1024  # what that fetch may write to disk
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -55,7 +59,9 @@ class ApiConfig(BaseModel):
             the same list is what a WebSocket's ``Origin`` may be, besides the API's own.
         max_body_bytes: the largest request body read.
         record_ttl_s: how long a review's record, result and event stream are kept.
-        forges: hosts a repository URL may name (``POST /v1/reviews`` with ``repo_url``).
+        forges: hosts a repository URL may name (``POST /v1/reviews`` with ``repo_url``),
+            ``host`` or ``host:port``.
+        fetch_timeout_s / fetch_max_bytes: the time and the disk such a review's fetch may take.
     """
 
     model_config = _FROZEN
@@ -70,6 +76,8 @@ class ApiConfig(BaseModel):
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, gt=0)
     record_ttl_s: int = Field(DEFAULT_RECORD_TTL_S, gt=0)
     forges: tuple[str, ...] = DEFAULT_FORGES
+    fetch_timeout_s: int = Field(DEFAULT_FETCH_TIMEOUT_S, gt=0)
+    fetch_max_bytes: int = Field(DEFAULT_FETCH_MAX_BYTES, gt=0)
 
     def secret_bytes(self) -> bytes:
         """The signing key as bytes."""
@@ -102,6 +110,8 @@ class ApiConfig(BaseModel):
             "REVIEW_BOT_API_DATABASE_URL": "database_url",
             "REVIEW_BOT_API_MAX_BODY_BYTES": "max_body_bytes",
             "REVIEW_BOT_API_RECORD_TTL_S": "record_ttl_s",
+            "REVIEW_BOT_API_FETCH_TIMEOUT_S": "fetch_timeout_s",
+            "REVIEW_BOT_API_FETCH_MAX_BYTES": "fetch_max_bytes",
         }
         for var, name in plain.items():
             if env.get(var):

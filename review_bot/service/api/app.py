@@ -149,7 +149,14 @@ def build_api(
         events, hub = memory_log, MemoryHub(memory_log)
     records = Records(store, config.record_ttl_s)
     queue = EmbeddedApiQueue(
-        ApiDeps(records=records, events=events, reviewer=reviewer, base_config=base_config),
+        ApiDeps(
+            records=records,
+            events=events,
+            reviewer=reviewer,
+            base_config=base_config,
+            fetch_timeout_s=config.fetch_timeout_s,
+            fetch_max_bytes=config.fetch_max_bytes,
+        ),
         workers=service.embedded_workers,
         maxsize=service.embedded_queue_size,
     )

@@ -19,11 +19,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from review_bot.change import ChangeSet
+from review_bot.config.api import DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_S
 from review_bot.config.models import ReviewConfig
-from review_bot.errors import BulkheadFull, DependencyUnavailable, ReviewError
+from review_bot.errors import BulkheadFull, DependencyUnavailable, InputError, ReviewError
 from review_bot.findings import Review
 from review_bot.ownership import Owner, owning
 from review_bot.service.api.events import EventLog, StreamSink
+from review_bot.service.api.forge import RepoSource, fetch_change
 from review_bot.service.api.models import ReviewOptions, ReviewRecord, ReviewStatus
 from review_bot.service.runner import Reviewer
 from review_bot.service.store import StateStore
@@ -48,20 +50,26 @@ class Records:
         self._store = store
         self._ttl = float(ttl_s)
 
-    async def create(self, owner: str, options: ReviewOptions, change: ChangeSet) -> ReviewRecord:
-        """Store a queued review and its change; the record."""
+    async def create(
+        self,
+        owner: str,
+        options: ReviewOptions,
+        change: ChangeSet | None,
+        *,
+        source: RepoSource | None = None,
+    ) -> ReviewRecord:
+        """Store a queued review and its change (or where to fetch it from); the record."""
         now = time.time()
         record = ReviewRecord(
             id=new_id(), owner=owner, status="queued", created_at=now, updated_at=now,
             options=options,
         )  # fmt: skip
-        await self._store.put_many(
-            {
-                f"api:change:{record.id}": change.model_dump_json(),
-                f"api:review:{record.id}": record.model_dump_json(),
-            },
-            self._ttl,
-        )
+        items = {f"api:review:{record.id}": record.model_dump_json()}
+        if change is not None:
+            items[f"api:change:{record.id}"] = change.model_dump_json()
+        if source is not None:
+            items[f"api:source:{record.id}"] = source.model_dump_json()
+        await self._store.put_many(items, self._ttl)
         return record
 
     async def get(self, review_id: str) -> ReviewRecord | None:
@@ -73,6 +81,15 @@ class Records:
         """The review's change, or None."""
         raw = await self._store.get(f"api:change:{review_id}")
         return None if raw is None else ChangeSet.model_validate_json(raw)
+
+    async def source(self, review_id: str) -> RepoSource | None:
+        """The repository the review's change is to be fetched from, or None."""
+        raw = await self._store.get(f"api:source:{review_id}")
+        return None if raw is None else RepoSource.model_validate_json(raw)
+
+    async def put_change(self, review_id: str, change: ChangeSet) -> None:
+        """Store the change a job fetched (the page and the markdown read it)."""
+        await self._store.put(f"api:change:{review_id}", change.model_dump_json(), self._ttl)
 
     async def update(
         self,
@@ -98,6 +115,7 @@ class Records:
         """Drop a review that could not be queued."""
         await self._store.delete(f"api:review:{review_id}")
         await self._store.delete(f"api:change:{review_id}")
+        await self._store.delete(f"api:source:{review_id}")
 
 
 def review_config(base: ReviewConfig, options: ReviewOptions) -> ReviewConfig:
@@ -120,17 +138,46 @@ class ApiDeps:
     events: EventLog
     reviewer: Reviewer
     base_config: ReviewConfig
+    fetch_timeout_s: float = DEFAULT_FETCH_TIMEOUT_S
+    fetch_max_bytes: int = DEFAULT_FETCH_MAX_BYTES
+
+
+async def _fetched(record: ReviewRecord, deps: ApiDeps) -> ChangeSet | None:
+    """The change of a review submitted as a repository: fetched, stored; None (and the
+    review failed with the reason) when the fetch or the diff fails."""
+    source = await deps.records.source(record.id)
+    if source is None:
+        return None
+    try:
+        change = await asyncio.to_thread(
+            fetch_change, source, deps.base_config.limits,
+            timeout_s=deps.fetch_timeout_s, max_bytes=deps.fetch_max_bytes,
+        )  # fmt: skip
+    except InputError as exc:
+        await deps.records.update(record, "failed", error=str(exc))
+        await deps.events.append(record.id, "review.failed", {"error": str(exc)})
+        return None
+    await deps.records.put_change(record.id, change)
+    return change
 
 
 async def run_review(review_id: str, deps: ApiDeps) -> ReviewStatus:
     """Run one queued review to its end; its final status."""
     record = await deps.records.get(review_id)
     change = await deps.records.change(review_id)
-    if record is None or change is None:
+    if record is None:
         log.warning("API review %s: record gone before it ran (expired?)", review_id)
         return "failed"
     record = await deps.records.update(record, "running")
     await deps.events.append(review_id, "review.running", {})
+    if change is None:
+        change = await _fetched(record, deps)
+        if change is None:
+            if (await deps.records.get(review_id) or record).status != "failed":
+                log.warning("API review %s: its change is gone (expired?)", review_id)
+                await deps.records.update(record, "failed", error="the change has expired")
+                await deps.events.append(review_id, "review.failed", {"error": "expired"})
+            return "failed"
     sink = StreamSink(deps.events, review_id)
     config = review_config(deps.base_config, record.options)
     try:

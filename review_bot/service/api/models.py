@@ -44,11 +44,14 @@ class ReviewOptions(BaseModel):
 
 
 class ReviewRequest(BaseModel):
-    """A change to review: a unified diff and the new side of every file it changes."""
+    """A change to review: a unified diff and the new side of every file it changes, or a
+    repository on an allowed forge and the two refs to compare."""
 
     model_config = _STRICT
 
-    diff: str = Field(min_length=1, description="a unified diff (`git diff BASE...HEAD`)")
+    diff: str | None = Field(
+        None, min_length=1, description="a unified diff (`git diff BASE...HEAD`)"
+    )
     files: dict[str, str] = Field(
         default_factory=dict,
         max_length=MAX_FILES,
@@ -57,6 +60,17 @@ class ReviewRequest(BaseModel):
     tarball: str | None = Field(
         None,
         description="instead of files: the new-side tree as a base64 tar (.tar, .gz, .bz2, .xz)",
+    )
+    repo_url: str | None = Field(
+        None,
+        description="instead of diff: an https URL of a public repository on an allowed forge "
+        "(the server's REVIEW_BOT_API_FORGES); the change is `git diff base...head` of it",
+    )
+    base: str | None = Field(
+        None, description="with repo_url: the base commit id (40 hex) or branch/tag name"
+    )
+    head: str | None = Field(
+        None, description="with repo_url: the head commit id (40 hex) or branch/tag name"
     )
     options: ReviewOptions = ReviewOptions()
 

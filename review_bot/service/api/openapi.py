@@ -73,7 +73,16 @@ def _paths() -> dict[str, Any]:
         "/v1/reviews": {
             "post": {
                 "operationId": "submitReview",
-                "summary": "Submit a change (a unified diff and its new-side files)",
+                "summary": "Submit a change (a unified diff and its new-side files, or a "
+                "repository URL on an allowed forge with base and head)",
+                "description": (
+                    "Send `diff` with `files` or `tarball`, or `repo_url` with `base` and "
+                    "`head`. A repository is fetched by the review's job, not the request: "
+                    "a fetch that fails (unreachable, unknown ref, too big) makes the "
+                    "review `failed` with the reason in `error`. A host not in the server's "
+                    "forges, a URL with credentials, a query or a fragment, or a ref that is "
+                    "neither a 40-hex commit id nor a plain ref name is a 422 naming the field."
+                ),
                 "requestBody": {
                     "required": True,
                     "content": {"application/json": {"schema": _ref("ReviewRequest")}},

@@ -28,6 +28,7 @@ from review_bot.findings import Review
 from review_bot.render import render_markdown, render_sarif
 from review_bot.service.api.auth import KeyLookup, Principal, authenticate, require
 from review_bot.service.api.errors import ApiError, validation_error
+from review_bot.service.api.forge import RepoSource, check_source
 from review_bot.service.api.hygiene import read_body
 from review_bot.service.api.jobs import ApiQueue, Records
 from review_bot.service.api.models import ReviewAccepted, ReviewRecord, ReviewRequest, VerifyBody
@@ -85,12 +86,18 @@ class Handlers:
             submitted = ReviewRequest.model_validate(data)
         except ValidationError as exc:
             raise validation_error(exc) from exc
-        if len(body) > INLINE_PARSE_BYTES:  # a big change is parsed off the event loop
+        change: ChangeSet | None = None
+        source = _repo_source(submitted, self.config.forges)
+        if source is not None:
+            pass  # fetched by the job: a submission stays fast whatever the repository's size
+        elif len(body) > INLINE_PARSE_BYTES:  # a big change is parsed off the event loop
             change = await asyncio.to_thread(_build_change, submitted, self.base_config)
         else:
             change = _build_change(submitted, self.base_config)
         quota = await self.limits.review(principal)
-        record = await self.records.create(principal.sub, submitted.options, change)
+        record = await self.records.create(
+            principal.sub, submitted.options, change, source=source
+        )
         try:
             await self.queue(record.id)
         except BulkheadFull as exc:
@@ -220,8 +227,32 @@ def _safe_path(path: str) -> PurePosixPath:
     return pure
 
 
+def _repo_source(submitted: ReviewRequest, forges: tuple[str, ...]) -> RepoSource | None:
+    """The repository to fetch, when the submission names one (422 when it is not allowed)."""
+    if submitted.repo_url is None:
+        for field in ("base", "head"):
+            if getattr(submitted, field) is not None:
+                raise ApiError(
+                    422, "invalid_request", f"{field} goes with repo_url; send both or neither",
+                    field=field,
+                )  # fmt: skip
+        return None
+    if submitted.diff is not None or submitted.files or submitted.tarball is not None:
+        raise ApiError(
+            422, "invalid_request", "send repo_url (with base and head) or diff, not both",
+            field="repo_url",
+        )  # fmt: skip
+    return check_source(submitted.repo_url, submitted.base, submitted.head, forges)
+
+
 def _build_change(submitted: ReviewRequest, base: ReviewConfig) -> ChangeSet:
     """Parse the diff against the submitted files; 422 when they disagree."""
+    if submitted.diff is None:
+        raise ApiError(
+            422, "invalid_request", "diff is required (or repo_url with base and head)",
+            field="diff",
+        )  # fmt: skip
+    diff = submitted.diff
     for name in submitted.files:
         _safe_path(name)
     files = submitted.files
@@ -229,12 +260,12 @@ def _build_change(submitted: ReviewRequest, base: ReviewConfig) -> ChangeSet:
         raise ApiError(422, "invalid_request", "send files or tarball, not both", field="tarball")
     if submitted.tarball is not None:
         try:
-            wanted = {pf.path for pf in parse_diff(submitted.diff)}
+            wanted = {pf.path for pf in parse_diff(diff)}
         except InputError as exc:
             raise ApiError(422, "invalid_change", str(exc), field="diff") from exc
         files = files_from_tarball(submitted.tarball, wanted)
     try:
-        change = from_diff_files(submitted.diff, files, limits=base.limits)
+        change = from_diff_files(diff, files, limits=base.limits)
     except InputError as exc:
         raise ApiError(422, "invalid_change", str(exc), field="diff") from exc
     if not change.files and not change.skipped:
