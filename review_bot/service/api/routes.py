@@ -143,6 +143,11 @@ class Handlers:
         principal, usage = await self.caller(request)
         record = await self.visible(principal, request.path_params["review_id"])
         change = await self.records.change(record.id)
+        if change is None and record.status in ("queued", "running"):
+            # a repo_url submission's change exists once the job has fetched it
+            raise ApiError(
+                409, "not_ready", f"the change of {record.id!r} is still being fetched"
+            )
         if change is None:
             raise ApiError(404, "not_found", f"the change of {record.id!r} has expired")
         return JSONResponse(_change_view(change), headers=usage.headers())
