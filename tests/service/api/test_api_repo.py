@@ -3,6 +3,7 @@ over git's dumb HTTP protocol from a static file server on loopback."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import subprocess
 import threading
@@ -44,6 +45,17 @@ class Quiet(SimpleHTTPRequestHandler):
 def forge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
     """A bare repository served on loopback; (its URL, the base commit, the head branch)."""
     root = tmp_path_factory.mktemp("forge")
+    base = _bare_repo(root)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/repo.git", base, "feature"
+    server.shutdown()
+    server.server_close()
+
+
+def _bare_repo(root: Path) -> str:
+    """``root/repo.git``, ready for dumb HTTP: main (the base commit, returned) and feature."""
     work = root / "work"
     work.mkdir()
     git(work, "init", "-q", "-b", "main")
@@ -56,12 +68,7 @@ def forge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, 
     git(work, "commit", "-q", "-am", "head")
     git(root, "clone", "-q", "--bare", str(work), "repo.git")
     git(root / "repo.git", "update-server-info")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/repo.git", base, "feature"
-    server.shutdown()
-    server.server_close()
+    return base
 
 
 @pytest.fixture
@@ -184,3 +191,47 @@ async def test_a_repository_over_the_size_limit_fails_the_review(
         assert "too big" in record["error"]
     finally:
         await stop_stack(*running)
+
+
+class Held(Quiet):
+    """Serves the repository only once ``release`` is set; ``asked`` says a request came."""
+
+    asked = threading.Event()
+    release = threading.Event()
+
+    def do_GET(self) -> None:
+        type(self).asked.set()
+        type(self).release.wait(60)  # a guard against hanging the suite, not a threshold
+        super().do_GET()
+
+
+async def test_the_change_is_not_ready_while_the_repository_is_being_fetched(
+    tmp_path: Path,
+) -> None:
+    base = _bare_repo(tmp_path)
+    Held.asked.clear()
+    Held.release.clear()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Held, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host = f"127.0.0.1:{server.server_address[1]}"
+    running = await start_stack(api_config(forges=(host,)), ScriptedReviewer())
+    stack = running[0]
+    try:
+        body = {"repo_url": f"http://{host}/repo.git", "base": base, "head": "feature"}
+        answer = await post(stack, body)
+        assert answer.status_code == 202, answer.text
+        review_id = answer.json()["id"]
+        assert await asyncio.to_thread(Held.asked.wait, 60)  # the job is fetching
+        early = await stack.client.get(f"/v1/reviews/{review_id}/change", headers=stack.auth())
+        assert early.status_code == 409, early.text
+        assert early.json()["code"] == "not_ready"
+        Held.release.set()
+        record = await stack.finished(review_id)
+        assert record["status"] == "done", record
+        late = await stack.client.get(f"/v1/reviews/{review_id}/change", headers=stack.auth())
+        assert [f["path"] for f in late.json()["files"]] == ["app.py"]
+    finally:
+        Held.release.set()
+        await stop_stack(*running)
+        server.shutdown()
+        server.server_close()
