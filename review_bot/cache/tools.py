@@ -108,9 +108,17 @@ async def _keys(
 ) -> dict[str, str]:
     """Each file's cache key: tool, version, config, path and what the answer depends on."""
     package_files = tuple(getattr(analyzer, "package_context", ()))
+    packages: dict[Path, bytes] = {}  # a directory's package files, read once per call
     keys: dict[str, str] = {}
     for file in files:
-        data = await asyncio.to_thread(_input_bytes, workdir, file.path, package_files)
+        data = await asyncio.to_thread((workdir / file.path).read_bytes)
+        if package_files:
+            directory = (workdir / file.path).parent
+            if directory not in packages:
+                packages[directory] = await asyncio.to_thread(
+                    _package_bytes, workdir, directory, package_files
+                )
+            data += packages[directory]
         keys[file.path] = tool_output_key(
             tool=analyzer.name,
             tool_version=version,
@@ -133,20 +141,15 @@ def _entries(
     return [(keys[p], found) for p, found in by_path.items() if p in keys and p not in unchecked]
 
 
-def _input_bytes(workdir: Path, path: str, package_files: Sequence[str]) -> bytes:
-    """What the analyzer's answer for ``path`` depends on: the file, and for an analyzer
-    that reads the file's package (``package_context``: globs, e.g. go vet's ``*.go`` and
-    ``go.mod``) the other files in its directory matching them and those at the root, each
-    with its name. A sibling that changes then changes the key."""
-    target = workdir / path
-    data = target.read_bytes()
-    if not package_files:
-        return data
-    parts = [data]
-    for directory in dict.fromkeys((target.parent, workdir)):
+def _package_bytes(workdir: Path, directory: Path, package_files: Sequence[str]) -> bytes:
+    """What else an analyzer that reads a file's package (``package_context``: globs, e.g. go
+    vet's ``*.go`` and ``go.mod``) depends on: the files in the file's directory matching
+    them and those at the root, each with its name. Any of them changing changes the key."""
+    parts = []
+    for folder in dict.fromkeys((directory, workdir)):
         for pattern in package_files:
-            for other in sorted(directory.glob(pattern)):
-                if other != target and other.is_file() and not other.is_symlink():
+            for other in sorted(folder.glob(pattern)):
+                if other.is_file() and not other.is_symlink():
                     name = other.relative_to(workdir).as_posix().encode()
                     parts += [b"\0", name, b"\0", other.read_bytes()]
     return b"".join(parts)
