@@ -91,15 +91,13 @@ def delete_matching(r: redis.Redis, pattern: str, *, dry_run: bool = False) -> i
 
 def values_matching(r: redis.Redis, pattern: str) -> Iterator[tuple[str, bytes]]:
     """``(key, value)`` of every string key matching ``pattern`` (keys gone meanwhile, or
-    of another type, are left out)."""
+    of another type, are left out: MGET answers nil for them)."""
     try:
         for chunk in _chunks(_keys(r, pattern)):
             values: list[Any] = r.mget(chunk)  # bytes or None: no decoded responses
             for key, value in zip(chunk, values, strict=True):
                 if isinstance(value, bytes):
                     yield key.decode("utf-8", "replace"), value
-    except redis.ResponseError:
-        return  # a key of another type in the pattern: not a record
     except RedisError as exc:
         raise _unavailable(exc) from exc
 
